@@ -54,10 +54,8 @@ def parse_po(text: str) -> dict[str, str]:
                 flush()
         elif line.startswith("msgid "):
             if msgstr is not None:
-                was_fuzzy = fuzzy
                 flush()
-                fuzzy = was_fuzzy and False
-            msgid, current = [_unquote(line[6:], lineno)], None
+            msgid = [_unquote(line[6:], lineno)]
             current = msgid
         elif line.startswith("msgstr "):
             msgstr = [_unquote(line[7:], lineno)]
