@@ -135,6 +135,9 @@ class SimulationSection:
     card: str = option("mario_rossi", "Virtual card inserted by the card-reader simulator on demand")
 
 
+from kiosk.photo.thresholds import PhotoThresholds  # noqa: E402  (after option(), which it uses)
+
+
 @dataclass(frozen=True)
 class KioskConfig:
     kiosk: KioskSection = field(default_factory=KioskSection)
@@ -149,6 +152,7 @@ class KioskConfig:
     maintenance: MaintenanceSection = field(default_factory=MaintenanceSection)
     logging: LoggingSection = field(default_factory=LoggingSection)
     simulation: SimulationSection = field(default_factory=SimulationSection)
+    photo: PhotoThresholds = field(default_factory=PhotoThresholds)
     sources: tuple = field(default=(), compare=False)
 
 
