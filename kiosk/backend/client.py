@@ -26,6 +26,13 @@ log = logging.getLogger("kiosk.backend")
 MAX_BLOB_BYTES = 1024 * 1024
 MAX_REPLY_BYTES = 2 * 1024 * 1024
 MAX_RETRY_AFTER_S = 3600.0
+#: Every route this client calls, as "METHOD /path/{template}" (checked against api/openapi.yaml by the tests).
+ROUTE_BLOB = "PUT /v1/blobs/{sha256}"
+ROUTE_SUBMIT = "POST /v1/requests"
+ROUTE_PRACTICE = "GET /v1/requests/{practice_id}"
+ROUTE_CATALOG = "GET /v1/catalog"
+ROUTE_HEARTBEAT = "POST /v1/kiosks/{kiosk_id}/heartbeat"
+CLIENT_ROUTES = (ROUTE_BLOB, ROUTE_SUBMIT, ROUTE_PRACTICE, ROUTE_CATALOG, ROUTE_HEARTBEAT)
 
 
 def read_token_file(path: str | os.PathLike) -> str:
@@ -172,7 +179,7 @@ class BackendClient:
     # --- routes --------------------------------------------------------------------------------------------
     def put_blob(self, sha256: str, data: bytes) -> bool:
         """Upload a photo. True if newly stored, False if the backend already had it."""
-        route = "PUT /v1/blobs/{sha256}"
+        route = ROUTE_BLOB
         reply = self._call("PUT", f"/v1/blobs/{sha256}", route, body=data,
                            headers={"Content-Type": "image/jpeg"})
         self._common_errors(reply)
@@ -185,7 +192,7 @@ class BackendClient:
 
     def submit_request(self, body: bytes, idempotency_key: str, expected_local_ref: str) -> replies.RequestReply:
         """POST the stored request bytes exactly as stored (same key must carry the same payload)."""
-        route = "POST /v1/requests"
+        route = ROUTE_SUBMIT
         reply = self._call("POST", "/v1/requests", route, body=body,
                            headers={"Content-Type": "application/json", "Idempotency-Key": idempotency_key})
         self._common_errors(reply)
@@ -219,7 +226,7 @@ class BackendClient:
         raise MalformedReplyError(f"{route}: unexpected HTTP {st}")
 
     def get_request(self, practice_id: str) -> replies.PracticeStatus:
-        route = "GET /v1/requests/{practice_id}"
+        route = ROUTE_PRACTICE
         reply = self._call("GET", f"/v1/requests/{requests.utils.quote(practice_id, safe='')}", route)
         self._common_errors(reply)
         if reply.status == 200:
@@ -230,7 +237,7 @@ class BackendClient:
 
     def get_catalog(self, locale: str, etag: str | None = None) -> replies.Catalog | None:
         """The catalog, or None when the backend says our copy (``etag``) is still current."""
-        route = "GET /v1/catalog"
+        route = ROUTE_CATALOG
         reply = self._call("GET", "/v1/catalog", route, params={"locale": locale},
                            headers={"If-None-Match": etag} if etag else None)
         self._common_errors(reply)
@@ -244,7 +251,7 @@ class BackendClient:
         raise MalformedReplyError(f"{route}: unexpected HTTP {reply.status}")
 
     def heartbeat(self, body: dict) -> replies.HeartbeatReply:
-        route = "POST /v1/kiosks/{kiosk_id}/heartbeat"
+        route = ROUTE_HEARTBEAT
         reply = self._call("POST", f"/v1/kiosks/{requests.utils.quote(self.kiosk_id, safe='')}/heartbeat", route,
                            body=json.dumps(body).encode("utf-8"), headers={"Content-Type": "application/json"})
         self._common_errors(reply)

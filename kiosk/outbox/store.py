@@ -26,6 +26,7 @@ from kiosk.outbox.reference import make_reference
 log = logging.getLogger("kiosk.outbox")
 
 MAX_PHOTO_BYTES = 1024 * 1024
+OUTBOX_FILENAME = "outbox.sqlite"     # inside [data] dir
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY,

@@ -65,6 +65,8 @@ class BackendSimulator:
         self.dice = FaultDice(self.faults)
         self.disabled: set[str] = set()
         self.tls = (tls_cert, tls_key) if tls_cert and tls_key else None
+        self.served: set[tuple[str, str]] = set()     # (method, OpenAPI path) of every call answered
+        self.call_log: list[tuple[str, str]] = []       # (method, concrete path), in order of arrival
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -307,6 +309,7 @@ class _Handler(BaseHTTPRequestHandler):
         parts = [urllib.parse.unquote(p) for p in parsed.path.split("/") if p]
         try:
             if parts[:1] == ["admin"]:
+                self._served(method, parsed.path.rstrip("/"))
                 self._admin(method, parts[1:])
                 return
             if parts[:1] != ["v1"]:
@@ -318,21 +321,30 @@ class _Handler(BaseHTTPRequestHandler):
             if kiosk is None:
                 return
             route = (method, tuple(parts[1:2]), len(parts))
+            self.sim.call_log.append((method, parsed.path))
             if route == ("PUT", ("blobs",), 3):
+                self._served(method, "/v1/blobs/{sha256}")
                 self._put_blob(parts[2])
             elif route == ("POST", ("requests",), 2):
+                self._served(method, "/v1/requests")
                 self._post_request(kiosk)
             elif route == ("GET", ("requests",), 3):
+                self._served(method, "/v1/requests/{practice_id}")
                 self._get_request(kiosk, parts[2])
             elif route == ("GET", ("catalog",), 2):
+                self._served(method, "/v1/catalog")
                 self._get_catalog()
             elif method == "POST" and len(parts) == 4 and parts[1] == "kiosks" and parts[3] == "heartbeat":
+                self._served(method, "/v1/kiosks/{kiosk_id}/heartbeat")
                 self._heartbeat(kiosk, parts[2])
             else:
                 self._json(404, {"error": "not_found"})
         except _Drop:
             log.debug("dropping the connection after processing %s %s", method, parsed.path)
             self.close_connection = True
+
+    def _served(self, method: str, template: str) -> None:
+        self.sim.served.add((method, template))
 
     def do_GET(self) -> None:
         self._dispatch("GET")
