@@ -115,6 +115,14 @@ class CardReader(ResilientDevice):
     # --- ResilientDevice ------------------------------------------------------------------------------
     def _connect(self) -> None:
         self._port = open_port(self.url)
+        try:
+            self._start_session()
+        except BaseException:
+            self._disconnect()  # the base class only disconnects links that were up; free the port here
+            raise
+
+    def _start_session(self) -> None:
+        """Clear the line with EOT, then INIT (card to the gate: whoever it belongs to gets it back)."""
         self._link = Link(self._port, self.address, timeouts=self.timeouts)
         self._link.stats = self.stats
         self._link.cancel()
@@ -189,7 +197,7 @@ class CardReader(ResilientDevice):
         st0, bin_full = st[:1], st[2:3] == "1"
         if st0 != NO_CARD:
             self._retained_last = False
-        if old and old[:1] == AT_GATE and st0 == NO_CARD:
+        if old and old[:1] in (AT_GATE, INSIDE) and st0 == NO_CARD and not self._retained_last:
             self._gate_since = None
             log.info("card taken from the gate")
             self._publish(EventKind.MEDIA_REMOVED)

@@ -45,9 +45,9 @@ class PhotoThresholds:
                                          min=0, max=1)
     min_entropy_bits: float = option(6.5, "Smallest entropy of the face luminance in bits", min=0, max=8)
     # calibrated
-    min_sharpness: float = option(60.0, "Smallest variance of the Laplacian on the face scaled to 64 px "
+    min_sharpness: float = option(100.0, "Smallest variance of the Laplacian on the face scaled to 64 px "
                                         "between the eyes (calibrated)", min=0, max=10000)
-    max_background_gradient: float = option(6.0, "Largest mean gradient magnitude of the backdrop beside the "
+    max_background_gradient: float = option(1.0, "Largest mean gradient magnitude of the backdrop beside the "
                                                   "head (calibrated, 0-255 scale)", min=0, max=255)
     max_background_distance: float = option(25.0, "Largest colour distance (Lab) of the backdrop from the empty "
                                                    "backdrop reference (calibrated)", min=0, max=300)

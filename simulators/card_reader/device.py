@@ -253,8 +253,7 @@ class CardReaderSimulator:
                 self._last_reply = None
                 self._send(bytes([p.EOT]))
             elif item is p.Control.NAK and self._last_reply is not None:
-                self._send(self._last_reply)
-                self.frames_out += 1
+                self._transmit(self._last_reply)
             elif item is p.Control.ACK:
                 self._last_reply = None
             return
@@ -283,15 +282,20 @@ class CardReaderSimulator:
                 f.lose_response -= 1
                 return
             self._last_reply = reply
-            out = reply
-            if f.corrupt_bcc > 0:
-                f.corrupt_bcc -= 1
-                out = reply[:-1] + bytes([reply[-1] ^ 0x5A])
-            if f.garbage > 0:
-                f.garbage -= 1
-                out = bytes(self.rng.choice([0x00, 0x41, 0xFF, 0x7E, 0x30, 0xF2, 0x99]) for _ in range(12)) + out
-            self._send(out)
-            self.frames_out += 1
+            self._transmit(reply)
+
+    def _transmit(self, reply: bytes) -> None:
+        """Send a response frame (first time or after a NAK), damaged as the faults say."""
+        f = self.faults
+        out = reply
+        if f.corrupt_bcc > 0:
+            f.corrupt_bcc -= 1
+            out = reply[:-1] + bytes([reply[-1] ^ 0x5A])
+        if f.garbage > 0:
+            f.garbage -= 1
+            out = bytes(self.rng.choice([0x00, 0x41, 0xFF, 0x7E, 0x30, 0xF2, 0x99]) for _ in range(12)) + out
+        self._send(out)
+        self.frames_out += 1
 
     # --- the device ---------------------------------------------------------------------------------
     def _st(self) -> str:

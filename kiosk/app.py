@@ -1,0 +1,230 @@
+"""The Kivy application: wires the Runtime (devices, outbox, catalog) and the Journey to the screens.
+
+Screens observe the journey and call the app's actions; the app turns journey steps into screen changes and
+shows the inactivity warning. Device and network work never runs here: results arrive via ``@mainthread``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from importlib import resources
+
+from kivy.app import App
+from kivy.base import ExceptionHandler, ExceptionManager
+from kivy.clock import Clock, mainthread
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.screenmanager import FadeTransition, ScreenManager
+
+from kiosk import i18n, theme
+from kiosk.journey import JourneyError, Journey, Step
+from kiosk.runtime import Runtime
+
+log = logging.getLogger("kiosk.app")
+
+SCREEN_FOR_STEP = {Step.ATTRACT: "attract", Step.HOME: "home", Step.IDENTIFY: "identify", Step.FIELDS: "fields",
+                   Step.PHOTO: "photo", Step.REVIEW: "review", Step.SUBMIT: "submit", Step.RECEIPT: "receipt"}
+KV_FILES = ("common", "attract", "home")
+BLOCKED_KEYS = {27: "escape", 282: "F1", 1073741882: "F1"}
+
+
+class _KeepRunning(ExceptionHandler):
+    """Kivy's last line of defence: log, send the citizen back to the start, keep the loop alive."""
+
+    def __init__(self, app: "KioskApp") -> None:
+        self.app = app
+
+    def handle_exception(self, exc):
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            return ExceptionManager.RAISE
+        log.critical("unhandled exception in the UI loop", exc_info=exc)
+        Clock.schedule_once(lambda _dt: self.app.journey.fail("ui loop"), 0)
+        return ExceptionManager.PASS
+
+
+class KioskApp(App):
+    title = "Polis Sportello Unico"
+    use_kivy_settings = False
+    lang = StringProperty("it")
+    ui = ObjectProperty(None)
+    large_text = BooleanProperty(False)
+    high_contrast = BooleanProperty(False)
+    office_name = StringProperty("")
+
+    def __init__(self, runtime: Runtime, **kw) -> None:
+        super().__init__(**kw)
+        self.runtime = runtime
+        self.config_obj = runtime.config
+        self.journey: Journey = runtime.make_journey()
+        display = runtime.config.display
+        self.large_text = display.large_text
+        self.high_contrast = display.high_contrast
+        self.office_name = runtime.config.kiosk.office_name
+        self.lang = i18n.current_language()
+        from screens.ui_theme import UiTheme
+        self.ui = UiTheme()
+        self._apply_theme()
+        self._warning = None
+        self._first_frame_seen = False
+
+    # --- helpers used by kv ---------------------------------------------------------------------
+    def t(self, message: str, _lang: str = "") -> str:
+        """Translate; kv passes ``app.lang`` so the expression re-evaluates on a language switch."""
+        return i18n.gettext(message)
+
+    def _apply_theme(self) -> None:
+        self.ui.apply(theme.HIGH_CONTRAST if self.high_contrast else theme.NORMAL,
+                      theme.Metrics(self.runtime.config.display.dpi, self.large_text))
+
+    # --- building -------------------------------------------------------------------------------
+    def build(self):
+        for name in KV_FILES:
+            Builder.load_string(resources.files("screens").joinpath(f"{name}.kv").read_text("utf-8"),
+                                filename=f"{name}.kv")
+        from screens.attract import AttractScreen
+        from screens.home import HomeScreen
+        self.sm = ScreenManager(transition=FadeTransition(duration=0.15))
+        for screen in (AttractScreen(), HomeScreen()):
+            self.sm.add_widget(screen)
+        self.sm.current = "attract"
+        self._lockdown()
+        ExceptionManager.add_handler(_KeepRunning(self))
+        self.journey.subscribe(self._on_journey)
+        self.runtime.devices.subscribe(self._on_device_event)
+        i18n.on_language_change(self._on_language)
+        Clock.schedule_interval(lambda _dt: self._tick(), 0.5)
+        Window.bind(on_touch_down=self._on_any_touch)
+        Window.bind(on_draw=self._on_first_frame)
+        control = os.environ.get("KIOSK_TEST_CONTROL")
+        if control:
+            from kiosk.test_control import start_control_server
+            start_control_server(self, control)
+        return self.sm
+
+    def _lockdown(self) -> None:
+        """No way out for a citizen: no Escape, no F1 settings, no window close, no emulated multi-touch."""
+        Window.bind(on_request_close=self._refuse_close)
+        Window.bind(on_keyboard=self._filter_keys)
+
+    def _refuse_close(self, *_args, **_kw) -> bool:
+        log.warning("window close request refused (lockdown)")
+        return True
+
+    def _filter_keys(self, _window, key, *_args) -> bool:
+        if key in BLOCKED_KEYS:
+            log.info("key %s ignored (lockdown)", BLOCKED_KEYS[key])
+            return True
+        return False
+
+    def open_settings(self, *_args) -> bool:
+        return False
+
+    def _on_first_frame(self, *_args) -> None:
+        if self._first_frame_seen:
+            return
+        self._first_frame_seen = True
+        mark = os.environ.get("KIOSK_STARTUP_MARK")
+        if mark:
+            with open(mark, "w") as fh:
+                fh.write(repr(time.time()))
+        Window.unbind(on_draw=self._on_first_frame)
+        if os.environ.get("KIOSK_EXIT_AFTER_FIRST_FRAME"):
+            Clock.schedule_once(lambda _dt: self.stop(), 0)
+            return
+        threading.Thread(target=self._start_background, name="startup", daemon=True).start()
+
+    def _start_background(self) -> None:
+        try:
+            self.runtime.start_background()
+        except Exception:
+            log.exception("background start-up failed; the kiosk keeps running with what it has")
+        self._devices_changed()
+
+    def on_stop(self) -> None:
+        self.runtime.stop()
+
+    # --- journey → screens -----------------------------------------------------------------------
+    def _on_journey(self, journey: Journey) -> None:
+        target = SCREEN_FOR_STEP[journey.step]
+        if self.sm.has_screen(target):
+            if self.sm.current != target:
+                self.sm.current = target
+        else:
+            log.error("no screen for step %s", journey.step.value)
+            journey.fail(f"missing screen {target}")
+            return
+        self._show_warning(journey.warning)
+
+    def _show_warning(self, visible: bool) -> None:
+        from screens.widgets import InactivityWarning
+        if visible:
+            if self._warning is None:
+                self._warning = InactivityWarning()
+            self._warning.extensions_left = self.journey.extensions_left
+            self._warning.seconds = int(self.journey.seconds_until_end() + 0.999)
+            if not self._warning.parent:
+                self._warning.open(animation=False)
+        elif self._warning is not None and self._warning.parent:
+            self._warning.dismiss(animation=False)
+
+    def _tick(self) -> None:
+        self.journey.tick()
+        if self.journey.warning and self._warning is not None:
+            self._warning.seconds = int(self.journey.seconds_until_end() + 0.999)
+
+    def _on_any_touch(self, _window, _touch) -> bool:
+        self.journey.touch()
+        return False
+
+    def _on_language(self, lang: str) -> None:
+        self.lang = lang
+        self._refresh_current()
+
+    def _refresh_current(self) -> None:
+        screen = self.sm.current_screen
+        if hasattr(screen, "refresh"):
+            screen.refresh()
+
+    def _on_device_event(self, _name: str, _event) -> None:
+        self._devices_changed()
+
+    @mainthread
+    def _devices_changed(self) -> None:
+        if self.sm.current == "home":
+            self._refresh_current()
+
+    # --- actions called by screens ----------------------------------------------------------------
+    def _act(self, action, *args) -> None:
+        try:
+            action(*args)
+        except JourneyError as exc:
+            log.info("action refused: %s", exc)
+
+    def start_visit(self) -> None:
+        self._act(self.journey.start)
+
+    def set_language(self, lang: str) -> None:
+        self._act(self.journey.set_language, lang)
+
+    def choose_service(self, service_id: str) -> None:
+        self._act(self.journey.choose_service, service_id)
+
+    def extend_visit(self) -> None:
+        self.journey.extend()
+
+    def end_visit(self) -> None:
+        self.journey.end_visit("citizen left")
+
+    def toggle_large_text(self) -> None:
+        self.large_text = not self.large_text
+        self._apply_theme()
+        self._refresh_current()
+
+    def toggle_high_contrast(self) -> None:
+        self.high_contrast = not self.high_contrast
+        self._apply_theme()
+        self._refresh_current()
+

@@ -1,0 +1,42 @@
+"""The attract loop: a calm invitation that cycles through the offered languages. No personal data ever."""
+from __future__ import annotations
+
+from kivy.animation import Animation
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.properties import NumericProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+from kiosk.i18n import N_, translate
+
+INVITATION = N_("Touch the screen to start")
+
+
+class AttractScreen(Screen):
+    invitation = StringProperty("")
+    pulse = NumericProperty(1.0)
+    CYCLE_S = 4.0
+
+    def on_enter(self, *_args):
+        self._index = 0
+        self._show_next()
+        self._cycle = Clock.schedule_interval(lambda _dt: self._show_next(), self.CYCLE_S)
+        self._anim = (Animation(pulse=0.92, duration=1.5, t="in_out_sine")
+                      + Animation(pulse=1.0, duration=1.5, t="in_out_sine"))
+        self._anim.repeat = True
+        self._anim.start(self)
+
+    def on_leave(self, *_args):
+        self._cycle.cancel()
+        Animation.cancel_all(self, "pulse")
+        self.pulse = 1.0
+
+    def on_touch_down(self, touch):
+        """Anywhere on the screen starts a visit: the whole attract loop is one big button."""
+        App.get_running_app().start_visit()
+        return True
+
+    def _show_next(self) -> None:
+        langs = App.get_running_app().config_obj.i18n.languages
+        self.invitation = translate(INVITATION, langs[self._index % len(langs)])
+        self._index += 1

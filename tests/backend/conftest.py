@@ -1,0 +1,46 @@
+"""Fixtures of the backend tests: a real backend simulator on loopback, a provisioned kiosk, a real client."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from kiosk.backend import BackendClient
+from simulators.backend import BackendSimulator
+
+KIOSK = "PT-00123"
+CITIZEN = {"codice_fiscale": "RSSMRA80A01H501U", "surname": "ROSSI", "given_name": "MARIO",
+           "birth_date": "1980-01-01", "identified_by": "health_card"}
+JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8 + b"\xff\xd9"
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, interval: float = 0.02) -> bool:
+    """Poll a condition with a deadline (no blind sleeps in tests)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+@pytest.fixture
+def sim(tmp_path: Path):
+    s = BackendSimulator(tmp_path / "backend.sqlite", port=0)
+    s.start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def token_file(sim, tmp_path: Path) -> Path:
+    return sim.provision_kiosk(KIOSK, tmp_path / "token")
+
+
+@pytest.fixture
+def client(sim, token_file):
+    c = BackendClient(sim.url, KIOSK, token_file, connect_timeout_s=1.0, read_timeout_s=2.0)
+    yield c
+    c.close()
