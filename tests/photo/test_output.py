@@ -57,8 +57,13 @@ def test_the_output_photo_passes_its_own_measures(compliant, analyser):
 
 def test_quality_steps_down_to_fit_a_small_size_cap(compliant):
     frame, report = compliant
-    t = PhotoThresholds(max_bytes=60_000)
-    assert len(document_photo(frame, report.crop, t)) <= 60_000
+    full = document_photo(frame, report.crop)
+    t = PhotoThresholds(max_bytes=len(full) // 2)
+    smaller = document_photo(frame, report.crop, t)
+    assert len(smaller) <= len(full) // 2
+    assert Image.open(io.BytesIO(smaller)).size == (827, 1063)
+    with pytest.raises(PhotoOutputError, match="cannot fit"):
+        document_photo(frame, report.crop, PhotoThresholds(max_bytes=10_000))
 
 
 def test_a_crop_that_would_need_upscaling_is_refused():
