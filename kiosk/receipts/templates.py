@@ -15,7 +15,7 @@ from typing import Union
 
 from kiosk.i18n import N_, translate
 from kiosk.pagopa import PagoPAError, PaymentNotice, format_euro
-from kiosk.receipts.layout import label_value, paragraph, wrap
+from kiosk.receipts.layout import label_value, paragraph
 from kiosk.receipts.model import (Align, Barcode, Block, Cut, Feed, Logo, QrCode, Receipt, ReceiptFormatError,
                                   Rule, Style, Text)
 
@@ -268,7 +268,7 @@ def build_receipt(inp: ReceiptInput) -> Receipt:
                    title=f"{kind.value} {inp.local_ref}")
 
 
-def test_page(kiosk: KioskInfo, when: dt.datetime, columns: int, status_lines: list[str] = (),
+def technician_test_page(kiosk: KioskInfo, when: dt.datetime, columns: int, status_lines: list[str] = (),
               lang: str = LOCAL_LANGUAGE) -> Receipt:
     """What a technician prints after changing the roll: every style, the code page, both codes, the width."""
     w = _Writer(lang, columns)
@@ -290,6 +290,3 @@ def test_page(kiosk: KioskInfo, when: dt.datetime, columns: int, status_lines: l
     w.add(Barcode(f"TEST-{kiosk.kiosk_id}", height=48))
     w.add(Cut())
     return Receipt(tuple(w.blocks), columns=columns, title=f"test page {kiosk.kiosk_id}")
-
-
-test_page.__test__ = False  # not a pytest test despite its name
