@@ -254,29 +254,34 @@ class CardReader(ResilientDevice):
     def _motor(self, pm: int, speed: Speed = Speed.MOVE) -> str:
         """Run a MOVE; if its reply is lost, ask STATUS before deciding anything (never a blind resend)."""
         try:
-            reply = self._transact(MOVE, pm, speed=speed, motor=True)
-            self._jammed = False
-            return reply.status
-        except ResponseLost:
-            st = self._refresh_status()
-            if st[:1] == MOVE_TARGET[pm]:
-                log.warning("move %02X: reply lost, but the card is where it should be", pm)
-                return st
-            log.warning("move %02X: reply lost and the card did not move; sending it once more", pm)
-            return self._transact(MOVE, pm, speed=speed, motor=True).status
+            try:
+                reply = self._transact(MOVE, pm, speed=speed, motor=True)
+            except ResponseLost:
+                st = self._refresh_status()
+                if st[:1] == MOVE_TARGET[pm]:
+                    log.warning("move %02X: reply lost, but the card is where it should be", pm)
+                    return st
+                log.warning("move %02X: reply lost and the card did not move; sending it once more", pm)
+                reply = self._transact(MOVE, pm, speed=speed, motor=True)
         except CommandRejected as exc:
-            if exc.error in ("10", "51", "40"):
-                self._mark_jam(exc)
-                self._set_status(self._snapshot(self._st[:1], self._st[2:3] == "1"))
-                raise CardJammed(str(exc)) from exc
-            if exc.error == "A1":
-                self._publish(EventKind.ERROR, category="retain_bin", action=ErrorAction.MAINTENANCE,
-                              code="A1", detail="retain bin full")
-                raise RetainBinFull(str(exc)) from exc
-            if exc.error == "45":
-                self._publish(EventKind.ERROR, category="user", action=ErrorAction.NONE, code="45",
-                              detail="card moved by hand")
+            self._motor_refused(exc)
             raise
+        self._jammed = False
+        return reply.status
+
+    def _motor_refused(self, exc: CommandRejected) -> None:
+        """Report a refused move; jam and a full bin become their own exception types."""
+        if exc.error in ("10", "51", "40"):
+            self._mark_jam(exc)
+            self._set_status(self._snapshot(self._st[:1], self._st[2:3] == "1"))
+            raise CardJammed(str(exc)) from exc
+        if exc.error == "A1":
+            self._publish(EventKind.ERROR, category="retain_bin", action=ErrorAction.MAINTENANCE,
+                          code="A1", detail="retain bin full")
+            raise RetainBinFull(str(exc)) from exc
+        if exc.error == "45":
+            self._publish(EventKind.ERROR, category="user", action=ErrorAction.NONE, code="45",
+                          detail="card moved by hand")
 
     # --- operations (worker thread) -----------------------------------------------------------------
     def _op_accept(self) -> None:

@@ -52,9 +52,10 @@ class Faults:
     slow_s: float = 0.0               # extra delay before every response
     silent: bool = False              # ignore everything (powered but dead)
     lose_response: int = 0            # execute the next N commands but never send the response
+    target: int = 0                   # if set (a CM, e.g. 0x32 MOVE), the counted faults hit only that command
 
     NAMES = ("jam", "moved_by_hand", "nak_storm", "missing_ack", "corrupt_bcc", "garbage", "slow_s", "silent",
-             "lose_response", "unplugged", "bin_full")
+             "lose_response", "target", "unplugged", "bin_full")
 
 
 class CardReaderSimulator:
@@ -265,6 +266,8 @@ class CardReaderSimulator:
         self.frames_in += 1
         self._wire_delay(len(item.encode()))
         f = self.faults
+        if f.target and item.cm != f.target:
+            f = Faults(jam=f.jam, slow_s=f.slow_s)   # counted faults wait for their target command
         with self._lock:
             if f.nak_storm > 0:
                 f.nak_storm -= 1
@@ -282,11 +285,11 @@ class CardReaderSimulator:
                 f.lose_response -= 1
                 return
             self._last_reply = reply
-            self._transmit(reply)
+            self._transmit(reply, f)
 
-    def _transmit(self, reply: bytes) -> None:
+    def _transmit(self, reply: bytes, f: Faults | None = None) -> None:
         """Send a response frame (first time or after a NAK), damaged as the faults say."""
-        f = self.faults
+        f = f or self.faults
         out = reply
         if f.corrupt_bcc > 0:
             f.corrupt_bcc -= 1

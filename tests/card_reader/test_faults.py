@@ -52,6 +52,7 @@ def test_motor_command_with_lost_ack_or_reply_is_never_sent_twice(make_reader, s
     sim.motor_s = 0.35  # the reply comes after the ACK window, like a real move
     reader, rec = make_reader()
     card_inside(reader, sim, rec)
+    sim.set_fault("target", 0x32)  # hit the MOVE itself, not the STATUS before it
     sim.set_fault(fault, 1)
     reader.eject().result(5)
     assert sim.position is Position.GATE
@@ -61,8 +62,8 @@ def test_motor_command_with_lost_ack_or_reply_is_never_sent_twice(make_reader, s
 def test_motor_command_whose_reply_is_lost_is_sent_again_only_if_the_card_did_not_move(make_reader, sim):
     reader, rec = make_reader()
     card_inside(reader, sim, rec)
-    sim.set_fault("nak_storm", 0)
-    sim.set_fault("jam", True)            # the move fails silently: reply lost, card still inside
+    sim.set_fault("jam", True)            # the move fails: its reply is lost, the card is still inside
+    sim.set_fault("target", 0x32)
     sim.set_fault("lose_response", 1)
     with pytest.raises(CardJammed):       # asked STATUS, card not at the gate → one resend → jam reported
         reader.eject().result(5)
