@@ -11,7 +11,7 @@ import re
 import threading
 
 # 16-character codice fiscale, with omocodia letters in the digit positions.
-_CF = re.compile(r"\b([A-Z]{6})([0-9LMNPQRSTUV]{2}[A-EHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3})([A-Z])\b",
+_CF = re.compile(r"([A-Z]{6})([0-9LMNPQRSTUV]{2}[A-EHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3})([A-Z])",
                  re.IGNORECASE)
 
 
