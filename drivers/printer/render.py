@@ -146,12 +146,41 @@ def _qr(p: Dummy, payload: str, module: int, profile: PrinterProfile) -> None:
         p.image(img, impl="bitImageRaster", fragment_height=2048)
 
 
+def code128_data(text: str) -> tuple[str, int]:
+    """GS k data for Code 128 — set C (two digits a symbol) for digit runs of four or more, set B otherwise —
+    and the number of symbols, which decides whether the barcode fits the paper."""
+    out, symbols, mode, i = "", 0, "", 0
+    while i < len(text):
+        run = 0
+        while i + run < len(text) and text[i + run].isdigit():
+            run += 1
+        if run >= 4:
+            even = run - run % 2
+            if mode != "C":
+                out, mode, symbols = out + "{C", "C", symbols + 1
+            out += "".join(chr(int(text[k:k + 2])) for k in range(i, i + even, 2))
+            symbols += even // 2
+            i += even
+        else:
+            if mode != "B":
+                out, mode, symbols = out + "{B", "B", symbols + 1
+            out += "{{" if text[i] == "{" else text[i]
+            symbols += 1
+            i += 1
+    return out, symbols
+
+
 def _barcode(p: Dummy, data: str, height: int, profile: PrinterProfile) -> None:
-    """Code 128 set B; the module is 2 dots wide where the paper allows it (scanners prefer it)."""
-    modules = 11 * (len(data) + 3) + 2 + 20  # symbols + start/check/stop + quiet zones
-    width = 2 if modules * 2 <= profile.dots else 1
-    p.barcode("{B" + data, "CODE128", height=height, width=width, pos="BELOW", font="A",
-              align_ct=True, function_type="B")
+    """Code 128 with 2-dot modules (python-escpos and most printers allow 2..6); too wide → printed as text."""
+    command, symbols = code128_data(data)
+    modules = 11 * (symbols + 1) + 13 + 20  # symbols + check + stop + quiet zones
+    if modules * 2 > profile.dots:
+        log.warning("printer: barcode of %d characters does not fit %d dots; printing it as text", len(data),
+                    profile.dots)
+        p._raw(ESC + b"a\x01" + encode_text(data, profile.encoding) + b"\n")
+        return
+    p.barcode(command, "CODE128", height=height, width=2, pos="BELOW", font="A", align_ct=True,
+              function_type="B")
 
 
 def load_logo(path: str, max_width: int) -> Image.Image:

@@ -30,3 +30,22 @@ def label_value(label: str, value: str, columns: int, *, bold: bool = False) -> 
         return [Text(label + " " * (columns - len(label) - len(value)) + value, style)]
     return [Text(line) for line in wrap(label + ":", columns)] + \
         [Text(line, Style(bold=bold, align=Align.RIGHT)) for line in wrap(value, columns)]
+
+
+def wrap_url(url: str, width: int) -> list[str]:
+    """A URL broken after '/' where possible, so each printed line can be typed back without guessing."""
+    lines, current = [], ""
+    for part in url.replace("/", "/\0").split("\0"):
+        while len(part) > width:
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(part[:width])
+            part = part[width:]
+        if len(current) + len(part) > width:
+            lines.append(current)
+            current = ""
+        current += part
+    if current:
+        lines.append(current)
+    return lines

@@ -15,7 +15,7 @@ from typing import Union
 
 from kiosk.i18n import N_, translate
 from kiosk.pagopa import PagoPAError, PaymentNotice, format_euro
-from kiosk.receipts.layout import label_value, paragraph
+from kiosk.receipts.layout import label_value, paragraph, wrap_url
 from kiosk.receipts.model import (Align, Barcode, Block, Cut, Feed, Logo, QrCode, Receipt, ReceiptFormatError,
                                   Rule, Style, Text)
 
@@ -181,7 +181,9 @@ def _reference(w: _Writer, inp: ReceiptInput) -> None:
     w.add(Rule())
     w.para(w.label(L_REFERENCE), CENTER)
     w.para(inp.local_ref, Style(bold=True, align=Align.CENTER, height=2))
-    w.add(Barcode(inp.local_ref, height=56))
+    # Code 128 of the reference without separators: set C packs the digits, so it fits 58 mm paper too.
+    # Counter software compares references ignoring "-".
+    w.add(Barcode(inp.local_ref.replace("-", ""), height=56))
 
 
 def _message(w: _Writer, outcome: BackendOutcome) -> None:
@@ -191,8 +193,11 @@ def _message(w: _Writer, outcome: BackendOutcome) -> None:
         w.para(text)
 
 
-def _payment(w: _Writer, payment: PaymentNotice) -> None:
-    w.title(T_PAYMENT)
+def _payment(w: _Writer, payment: PaymentNotice, *, with_title: bool) -> None:
+    if with_title:
+        w.title(T_PAYMENT)
+    else:
+        w.add(Rule())
     w.para("pagoPA", CENTER_BOLD)
     if payment.description:
         w.para(payment.description, CENTER)
@@ -245,12 +250,12 @@ def build_receipt(inp: ReceiptInput) -> Receipt:
             for doc in outcome.documents:
                 w.add(Rule())
                 if doc.kind:
-                    w.para(doc.kind.replace("_", " "), CENTER_BOLD)
+                    w.para(doc.kind.replace("_", " ").capitalize(), CENTER_BOLD)
                 w.kv(L_DOCUMENT_CODE, doc.code, bold=True)
                 if doc.verify_url:
                     w.para(w.tr(S_SCAN_TO_VERIFY), CENTER)
                     w.qr(doc.verify_url)
-                    w.para(doc.verify_url, CENTER)
+                    w.add(*[Text(line, CENTER) for line in wrap_url(doc.verify_url, w.columns)])
         elif kind is ReceiptKind.REQUEST_ACCEPTED:
             w.add(Rule())
             w.para(w.tr(S_NEXT_STEPS), CENTER_BOLD)
@@ -261,7 +266,7 @@ def build_receipt(inp: ReceiptInput) -> Receipt:
             w.para(w.tr(S_REJECTED))
         _message(w, outcome)
         if outcome.payment is not None:
-            _payment(w, outcome.payment)
+            _payment(w, outcome.payment, with_title=kind is not ReceiptKind.PAYMENT_NOTICE)
     _footer(w)
     reprint = w.label(N_("REPRINT"))
     return Receipt(tuple(w.blocks), columns=inp.columns, reprint_label=reprint.upper(),
@@ -287,6 +292,6 @@ def technician_test_page(kiosk: KioskInfo, when: dt.datetime, columns: int, stat
           Text("Double", Style(width=2, height=2)))
     w.add(Rule())
     w.qr(f"https://polis.invalid/test/{kiosk.kiosk_id}")
-    w.add(Barcode(f"TEST-{kiosk.kiosk_id}", height=48))
+    w.add(Barcode(kiosk.kiosk_id.replace("-", "") + "0000", height=48))
     w.add(Cut())
     return Receipt(tuple(w.blocks), columns=columns, title=f"test page {kiosk.kiosk_id}")
