@@ -299,8 +299,7 @@ class CardReader(ResilientDevice):
         if st[:1] == NO_CARD:
             raise NoCard("no card to eject")
         if st[:1] == INSIDE:
-            self._power_off_chip()
-            self._motor(MOVE_EJECT)
+            self._motor(MOVE_EJECT)  # the chip was powered off when the read ended
         self._refresh_status()
 
     def _op_retain(self, reason: str = "technician request") -> None:
@@ -326,10 +325,8 @@ class CardReader(ResilientDevice):
             log.warning("chip power-off refused: %s", exc)
 
     def _op_read(self) -> hc.CardData:
-        st = self._refresh_status()
-        if st[:1] != INSIDE:
+        if self._st[:1] != INSIDE or self._motor(MOVE_IC)[:1] != INSIDE:  # the move's reply says where it is
             raise NoCard("no card inside the reader")
-        self._motor(MOVE_IC)
         try:
             data = self._read_personal_data()
         except InvalidCard as exc:
