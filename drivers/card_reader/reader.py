@@ -75,6 +75,7 @@ class CardReader(ResilientDevice):
         self._jammed = False
         self._retained_last = False        # report RETAINED until the next card
         self._gate_since: float | None = None
+        self._given_back = False           # the card at the gate was ejected to somebody: never take it as new
 
     # --- public operations (any thread; they run on the worker) -----------------------------------
     def accept_card(self) -> Future:
@@ -138,6 +139,7 @@ class CardReader(ResilientDevice):
         except ResponseLost:
             log.warning("INIT reply lost; the status poll will tell where the card is")
         self._accepting = False
+        self._given_back = True            # INIT put any card at the gate; it is nobody's new card
         self._refresh_status()
 
     def _disconnect(self) -> None:
@@ -205,6 +207,8 @@ class CardReader(ResilientDevice):
             self._accepting = False
             self._gate_since = None
             self._publish(EventKind.MEDIA_INSERTED)
+        if st0 != AT_GATE:
+            self._given_back = False
         if st0 == AT_GATE and self._gate_since is None:
             self._gate_since = self.clock.monotonic()
         if st0 != AT_GATE:
@@ -287,7 +291,11 @@ class CardReader(ResilientDevice):
     def _op_accept(self) -> None:
         self._transact(ENTRY, ENTRY_ALLOW)
         self._accepting = True
-        self._refresh_status()
+        st = self._refresh_status()
+        if st[:1] == AT_GATE and not self._given_back:
+            # pushed against the closed shutter before the visit asked for it: take it in now
+            self._motor(MOVE_HOLD)
+            self._refresh_status()
 
     def _op_refuse(self) -> None:
         self._transact(ENTRY, ENTRY_REFUSE)
@@ -300,6 +308,7 @@ class CardReader(ResilientDevice):
             raise NoCard("no card to eject")
         if st[:1] == INSIDE:
             self._motor(MOVE_EJECT)  # the chip was powered off when the read ended
+        self._given_back = True
         self._refresh_status()
 
     def _op_retain(self, reason: str = "technician request") -> None:

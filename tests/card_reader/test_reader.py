@@ -29,6 +29,25 @@ def test_card_inserted_without_accepting_waits_at_the_gate(make_reader, sim):
     assert EventKind.MEDIA_INSERTED not in rec.kinds()
 
 
+def test_card_waiting_at_the_closed_shutter_is_taken_in_when_the_visit_asks(make_reader, sim):
+    reader, rec = make_reader()
+    sim.insert("anna_bianchi")
+    wait_for(lambda: reader.status().media is MediaState.ENTERING, what="card at gate")
+    reader.accept_card().result(3)
+    rec.wait(EventKind.MEDIA_INSERTED)
+    assert reader.read_card().result(5).surname == "BIANCHI"
+
+
+def test_a_card_given_back_is_never_taken_in_as_the_next_card(make_reader, sim):
+    reader, rec = make_reader()
+    run_identification(reader, sim, "mario_rossi")
+    reader.eject().result(5)
+    reader.accept_card().result(3)       # the next visit starts while the card is still at the gate
+    reader.refuse_card().result(3)       # one more full cycle
+    assert sim.position is Position.GATE
+    assert rec.kinds().count(EventKind.MEDIA_INSERTED) == 1
+
+
 def test_read_eject_take_cycle_gives_events_in_order(make_reader, sim):
     reader, rec = make_reader()
     reader.accept_card().result(3)
