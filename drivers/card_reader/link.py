@@ -50,8 +50,6 @@ class Timeouts:
     init_s: float = 30.0
     ack_retries: int = 3
     nak_retries: int = 2
-    #: a motor command whose ACK did not come: how long to keep listening for its response before asking STATUS
-    motor_grace_s: float = 1.0
 
     def execution(self, speed: Speed) -> float:
         return {Speed.QUICK: self.quick_s, Speed.CARD_IO: self.card_io_s, Speed.MOVE: self.move_s,
@@ -144,15 +142,19 @@ class Link:
         """Send a command, return its positive reply; raise CommandRejected for a negative one."""
         frame = p.command(self.address, cm, pm, data)
         self.drain()
-        reply = self._send_until_acked(frame, cm, pm, motor)
+        reply = self._send_until_acked(frame, cm, pm, speed, motor)
         if reply is None:
             reply = self._await_response(cm, pm, self.timeouts.execution(speed), motor)
         if reply.kind is p.Kind.NEGATIVE:
             raise CommandRejected(cm, pm, reply.error_code, reply)
         return reply
 
-    def _send_until_acked(self, frame: bytes, cm: int, pm: int, motor: bool) -> p.Frame | None:
-        """Resend on NAK/silence. Returns a response if one came instead of the ACK (ACK lost on the way)."""
+    def _send_until_acked(self, frame: bytes, cm: int, pm: int, speed: Speed, motor: bool) -> p.Frame | None:
+        """Resend on NAK/silence. Returns a response if one came instead of the ACK (ACK lost on the way).
+
+        A motor command met by silence is not resent: a lost command would have been NAKed as noise, so the
+        likeliest story is a lost ACK and a card already moving. Its response is awaited for the full time-out.
+        """
         t = self.timeouts
         for attempt in range(1 + t.ack_retries):
             if attempt:
@@ -174,7 +176,7 @@ class Link:
             else:
                 # silence: a motor command may be running without its ACK; never resend it blindly
                 if motor:
-                    return self._await_response(cm, pm, t.motor_grace_s, motor)
+                    return self._await_response(cm, pm, t.execution(speed), motor)
                 continue
             log.debug("NAK for %02X %02X (try %d)", cm, pm, attempt + 1)
         raise NoAck(f"command {cm:02X} {pm:02X} not acknowledged after {1 + t.ack_retries} tries")

@@ -101,9 +101,6 @@ class CardReader(ResilientDevice):
         """Close the shutter and give back a card still inside. Safe to call at any time."""
         return self._submit(self._op_end_visit)
 
-    def link_stats(self) -> LinkStats:
-        return self.stats
-
     def _submit(self, fn: Callable[[], Any]) -> Future:
         fut: Future = Future()
         if not self.connected:

@@ -73,7 +73,7 @@ def make_reader(sim, clock):
     def make(**kw) -> tuple[CardReader, Recorder]:
         kw.setdefault("poll_interval", 0.03)
         kw.setdefault("take_card_s", 30.0)
-        kw.setdefault("timeouts", Timeouts(quick_s=1.0, card_io_s=2.0, move_s=2.0, init_s=2.0, motor_grace_s=0.5))
+        kw.setdefault("timeouts", Timeouts(quick_s=1.0, card_io_s=2.0, move_s=2.0, init_s=2.0))
         kw.setdefault("backoff", Backoff(base=0.05, cap=0.2))
         reader = CardReader(sim.url, clock=clock, **kw)
         rec = Recorder()
