@@ -27,7 +27,7 @@ log = logging.getLogger("kiosk.app")
 
 SCREEN_FOR_STEP = {Step.ATTRACT: "attract", Step.HOME: "home", Step.IDENTIFY: "identify", Step.FIELDS: "fields",
                    Step.PHOTO: "photo", Step.REVIEW: "review", Step.SUBMIT: "submit", Step.RECEIPT: "receipt"}
-KV_FILES = ("common", "attract", "home")
+KV_FILES = ("common", "keyboard", "attract", "home", "identify", "fields", "review", "submit", "receipt")
 BLOCKED_KEYS = {27: "escape", 282: "F1", 1073741882: "F1"}
 
 
@@ -85,14 +85,21 @@ class KioskApp(App):
             Builder.load_string(resources.files("screens").joinpath(f"{name}.kv").read_text("utf-8"),
                                 filename=f"{name}.kv")
         from screens.attract import AttractScreen
+        from screens.fields import FieldsScreen
         from screens.home import HomeScreen
+        from screens.identify import IdentifyScreen
+        from screens.receipt import ReceiptScreen
+        from screens.review import ReviewScreen
+        from screens.submit import SubmitScreen
         self.sm = ScreenManager(transition=FadeTransition(duration=0.15))
-        for screen in (AttractScreen(), HomeScreen()):
+        for screen in (AttractScreen(), HomeScreen(), IdentifyScreen(), FieldsScreen(), ReviewScreen(),
+                       SubmitScreen(), ReceiptScreen()):
             self.sm.add_widget(screen)
         self.sm.current = "attract"
         self._lockdown()
         ExceptionManager.add_handler(_KeepRunning(self))
         self.journey.subscribe(self._on_journey)
+        self.journey.on_visit_end(self._on_visit_end)
         self.runtime.devices.subscribe(self._on_device_event)
         i18n.on_language_change(self._on_language)
         Clock.schedule_interval(lambda _dt: self._tick(), 0.5)
@@ -158,6 +165,19 @@ class KioskApp(App):
             return
         self._show_warning(journey.warning)
 
+    def _on_visit_end(self, reason: str) -> None:
+        """Give back a card still in the reader, close pop-ups, and reset the display modes for the next person."""
+        reader = self.runtime.card_reader
+        if reader is not None:
+            reader.end_visit()
+        for child in list(Window.children):
+            if child is not self.sm and hasattr(child, "dismiss"):
+                child.dismiss(animation=False)
+        display = self.runtime.config.display
+        if (self.large_text, self.high_contrast) != (display.large_text, display.high_contrast):
+            self.large_text, self.high_contrast = display.large_text, display.high_contrast
+            self._apply_theme()
+
     def _show_warning(self, visible: bool) -> None:
         from screens.widgets import InactivityWarning
         if visible:
@@ -211,6 +231,57 @@ class KioskApp(App):
 
     def choose_service(self, service_id: str) -> None:
         self._act(self.journey.choose_service, service_id)
+
+    def identified(self, identity) -> None:
+        self._act(self.journey.identified, identity)
+
+    def submit_fields(self, values: dict) -> None:
+        try:
+            self.journey.submit_fields(values)
+        except JourneyError as exc:
+            log.info("action refused: %s", exc)
+        self._refresh_current()
+
+    def go_back(self) -> None:
+        self._act(self.journey.back)
+
+    def photo_accepted(self, jpeg: bytes) -> None:
+        self._act(self.journey.photo_taken, jpeg)
+
+    def confirm(self) -> None:
+        """Review confirmed: store, wait a bounded time for the answer and print, all on a worker thread."""
+        try:
+            self.journey.confirm()
+        except JourneyError as exc:
+            log.info("action refused: %s", exc)
+            return
+        session, service = self.journey.session, self.journey.service
+        threading.Thread(target=self._submit, args=(session, service), name="submit", daemon=True).start()
+
+    def _submit(self, session, service) -> None:
+        from kiosk.receipts import KioskInfo
+        from kiosk.submission import MSG_NOT_STORED, SubmissionResult, submit_visit
+        rt = self.runtime
+        try:
+            if rt.outbox is None:
+                raise RuntimeError("the outbox is not open yet")
+            result = submit_visit(session, service, outbox=rt.outbox, sender=rt.sender, printer=rt.printer,
+                                  kiosk=KioskInfo.from_config(rt.config), columns=rt.config.printer.columns,
+                                  wait_s=rt.config.backend.wait_for_delivery_s, now=rt.clock.now())
+        except Exception:
+            log.exception("submission failed")
+            result = SubmissionResult(stored=False, problems=(MSG_NOT_STORED,))
+        self._submitted(session, result)
+
+    @mainthread
+    def _submitted(self, session, result) -> None:
+        if self.journey.session is not session or self.journey.step is not Step.SUBMIT:
+            log.warning("submission finished after the visit ended (reference %s)", result.local_ref or "none")
+            return
+        self._act(self.journey.submitted, result.local_ref, result)
+
+    def finish_visit(self) -> None:
+        self._act(self.journey.finish)
 
     def extend_visit(self) -> None:
         self.journey.extend()

@@ -17,6 +17,7 @@ from kiosk.logging_setup import setup_logging
 from kiosk.services import Service, load_catalog
 
 log = logging.getLogger("kiosk.runtime")
+VERSION = "0.1.0"
 
 
 def simulation_data_dir() -> Path:
@@ -32,6 +33,15 @@ class Runtime:
     clock: Clock = SYSTEM_CLOCK
     devices: DeviceHub = field(default_factory=DeviceHub)
     simulate: bool = False
+    simulators: dict = field(default_factory=dict)
+    printer: object = None
+    card_reader: object = None
+    camera: object = None
+    outbox: object = None
+    sender: object = None
+    heartbeat: object = None
+    out_of_service: str = ""            # message from the backend while the kiosk is taken out of service
+    restart_requested: bool = False
     _stoppers: list = field(default_factory=list)
 
     def make_journey(self) -> Journey:
@@ -50,7 +60,71 @@ class Runtime:
         if self.simulate:
             from kiosk.simulation import start_simulators
             start_simulators(self)
+        self._build_devices()
         self.devices.open_all()
+        self._start_backend()
+
+    def _build_devices(self) -> None:
+        cfg = self.config
+        from drivers.camera import CameraDriver
+        from drivers.card_reader import CardReader
+        from drivers.printer import ThermalPrinter
+        from drivers.printer.render import PrinterProfile
+        self.printer = ThermalPrinter(cfg.printer.url, profile=PrinterProfile(columns=cfg.printer.columns),
+                                      status_timeout=cfg.printer.status_timeout_s,
+                                      poll_interval=cfg.printer.poll_interval_s)
+        self.card_reader = CardReader(cfg.card_reader.url, address=cfg.card_reader.address,
+                                      take_card_s=cfg.card_reader.take_card_s,
+                                      poll_interval=cfg.card_reader.poll_interval_s)
+        self.camera = CameraDriver(cfg.camera.url, width=cfg.camera.width, height=cfg.camera.height,
+                                   fps=cfg.camera.fps)
+        for name in ("printer", "card_reader", "camera"):
+            self.devices.add(name, getattr(self, name))
+
+    def _start_backend(self) -> None:
+        """Outbox first (requests must be storable even with no network), then the sender and heartbeat."""
+        from kiosk.backend import BackendClient
+        from kiosk.catalog_sync import CatalogSync
+        from kiosk.heartbeat import Heartbeat
+        from kiosk.outbox import Outbox, OutboxSender
+        cfg = self.config
+        self.outbox = Outbox(self.data_dir / "outbox.sqlite3", cfg.kiosk.id, clock=self.clock,
+                             retention_days=cfg.data.retention_days)
+        self.on_stop(self.outbox.close)
+        try:
+            client = BackendClient(cfg.backend.url, cfg.kiosk.id, cfg.backend.token_file,
+                                   ca_bundle=cfg.backend.ca_bundle, connect_timeout_s=cfg.backend.connect_timeout_s,
+                                   read_timeout_s=cfg.backend.read_timeout_s)
+        except Exception as exc:
+            log.critical("backend client cannot start (%s): requests are kept in the outbox until it is fixed",
+                         exc)
+            return
+        self.sender = OutboxSender(self.outbox, client, clock=self.clock)
+        self.sender.start()
+        self.on_stop(self.sender.stop)
+        catalog = CatalogSync(client, self.data_dir / "catalog.json", locale=cfg.i18n.default)
+        self.heartbeat = Heartbeat(client, version=VERSION, state_path=self.data_dir / "heartbeat-state.json",
+                                   device_states=lambda: {k: v.as_dict() for k, v in self.devices.statuses().items()},
+                                   execute=self.execute_command, outbox=self.outbox, catalog=catalog,
+                                   data_dir=self.data_dir, interval_s=cfg.backend.heartbeat_s, clock=self.clock)
+        self.heartbeat.start()
+        self.on_stop(self.heartbeat.stop)
+
+    def execute_command(self, command) -> None:
+        """A command from the operator's console, via the heartbeat (each runs once)."""
+        if command.type == "out_of_service":
+            self.out_of_service = command.message or "out of service"
+        elif command.type == "in_service":
+            self.out_of_service = ""
+        elif command.type == "print_test" and self.printer is not None:
+            from kiosk.receipts import KioskInfo, technician_test_page
+            self.printer.submit(technician_test_page(KioskInfo.from_config(self.config), self.clock.now(),
+                                                     self.config.printer.columns))
+        elif command.type == "restart_app":
+            log.warning("restart requested by the backend: exiting for the supervisor to restart the app")
+            self.restart_requested = True
+        elif command.type == "reload_catalog" and self.heartbeat is not None and self.heartbeat.catalog:
+            self.heartbeat.catalog.refresh()
 
     def stop(self) -> None:
         self.devices.close_all()

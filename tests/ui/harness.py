@@ -219,13 +219,14 @@ class KioskWindow:
         w = wait_until(lambda: (info := self.widget(wid)) and info["opacity"] > 0 and info, timeout,
                        f"widget {wid!r} visible")
         height = self.state()["window"][1]
-        x = int(w["x"] + w["width"] / 2)
-        y = int(height - (w["y"] + w["height"] / 2))
-        self._xdotool("mousemove", "--sync", str(x), str(y))
-        self._xdotool("click", "1")
+        self.tap_at(int(w["x"] + w["width"] / 2), int(height - (w["y"] + w["height"] / 2)))
 
     def tap_at(self, x: int, y: int) -> None:
-        self._xdotool("mousemove", "--sync", str(x), str(y))
+        """Move the pointer (waiting until it is there) and click. ``--sync`` never returns for a move to
+        where the pointer already is, so a second tap on the same spot only clicks."""
+        if getattr(self, "_pointer", None) != (x, y):
+            self._xdotool("mousemove", "--sync", str(x), str(y))
+            self._pointer = (x, y)
         self._xdotool("click", "1")
 
     def key(self, name: str) -> None:
