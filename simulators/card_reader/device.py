@@ -12,6 +12,7 @@ import logging
 import os
 import random
 import select
+import socket
 import tempfile
 import termios
 import threading
@@ -63,10 +64,13 @@ class CardReaderSimulator:
 
     ``link_path`` is a stable symlink to the current pty, so an unplug/replug (a new pty) keeps the same URL.
     ``motor_s`` is how long a card move takes; ``retain_capacity`` how many cards the bin holds.
+    ``tcp=True`` serves the same bytes on 127.0.0.1 instead (``start()`` returns tcp://127.0.0.1:PORT, the port
+    kept across unplug/replug); there is no baud rate to read on a socket, so ``tcp_baud`` sets the line time.
     """
 
     def __init__(self, *, address: int = 0, motor_s: float = 0.0, retain_capacity: int = 50,
-                 link_path: str | None = None, seed: int | None = None) -> None:
+                 link_path: str | None = None, seed: int | None = None, tcp: bool = False,
+                 tcp_baud: int = 115200) -> None:
         self.address = address
         self.motor_s = motor_s
         self.retain_capacity = retain_capacity
@@ -78,6 +82,10 @@ class CardReaderSimulator:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._master = self._slave = -1
+        self.tcp, self.tcp_baud = tcp, tcp_baud
+        self._listener: socket.socket | None = None
+        self._conn: socket.socket | None = None
+        self._tcp_port = 0
         self.plugged = False
         # physical and logical state
         self.position = Position.NONE
@@ -96,16 +104,16 @@ class CardReaderSimulator:
 
     # --- lifecycle ------------------------------------------------------------------------------------
     def start(self) -> str:
-        """Power on and plug in; returns the path the driver opens (serial:// URL path)."""
+        """Power on and plug in; returns what the driver opens: the pty path, or tcp://127.0.0.1:PORT."""
         self._plug()
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="cardsim", daemon=True)
         self._thread.start()
-        return self.link_path
+        return f"tcp://127.0.0.1:{self._tcp_port}" if self.tcp else self.link_path
 
     @property
     def url(self) -> str:
-        return f"serial://{self.link_path}"
+        return f"tcp://127.0.0.1:{self._tcp_port}" if self.tcp else f"serial://{self.link_path}"
 
     def stop(self) -> None:
         self._stop.set()
@@ -120,6 +128,9 @@ class CardReaderSimulator:
 
     def _plug(self) -> None:
         with self._lock:
+            if self.tcp:
+                self._plug_tcp()
+                return
             self._master, self._slave = os.openpty()
             tty.setraw(self._slave)
             tmp = self.link_path + ".new"
@@ -133,9 +144,29 @@ class CardReaderSimulator:
             self.chip_powered = False
             self._parser.reset()
 
+    def _plug_tcp(self) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self._tcp_port))
+        listener.listen(1)
+        self._tcp_port = listener.getsockname()[1]
+        self._listener = listener
+        self.plugged = True
+        self.initialised = False
+        self.entry_enabled = False
+        self.chip_powered = False
+        self._parser.reset()
+
     def _unplug(self) -> None:
         with self._lock:
             self.plugged = False
+            if self.tcp:
+                for sock in (self._conn, self._listener):
+                    if sock is not None:
+                        sock.close()
+                self._conn = self._listener = None
+                self._master = -1
+                return
             for fd in (self._master, self._slave):
                 if fd >= 0:
                     try:
@@ -207,6 +238,8 @@ class CardReaderSimulator:
 
     # --- the line ----------------------------------------------------------------------------------
     def _baud(self) -> int:
+        if self.tcp:
+            return self.tcp_baud
         try:
             return _BAUDS.get(termios.tcgetattr(self._slave)[5], 115200)
         except (termios.error, OSError):
@@ -225,8 +258,32 @@ class CardReaderSimulator:
         except OSError as exc:
             log.debug("write failed: %s", exc)
 
+    def _accept(self) -> None:
+        """TCP: wait for the host to connect (one host at a time, like a serial cable)."""
+        listener = self._listener
+        try:
+            ready, _, _ = select.select([listener], [], [], 0.05) if listener else ([], [], [])
+            if ready and listener is not None:
+                conn, _ = listener.accept()
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                with self._lock:
+                    self._conn, self._master = conn, conn.fileno()
+                    self._parser.reset()
+        except OSError as exc:  # unplugged while waiting
+            log.debug("accept: %s", exc)
+            self._stop.wait(0.02)
+
+    def _hang_up(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn, self._master = None, -1
+
     def _run(self) -> None:
         while not self._stop.is_set():
+            if self.tcp and self.plugged and self._conn is None:
+                self._accept()
+                continue
             fd = self._master
             if not self.plugged or fd < 0:
                 self._stop.wait(0.02)
@@ -235,7 +292,12 @@ class CardReaderSimulator:
                 ready, _, _ = select.select([fd], [], [], 0.05)
                 data = os.read(fd, 4096) if ready else b""
             except OSError:  # host side closed or we were unplugged meanwhile
+                if self.tcp:
+                    self._hang_up()
                 self._stop.wait(0.02)
+                continue
+            if ready and not data and self.tcp:  # the host closed the connection
+                self._hang_up()
                 continue
             if not data:
                 if self._parser.pending:

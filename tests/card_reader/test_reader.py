@@ -5,7 +5,8 @@ import datetime as dt
 
 import pytest
 
-from drivers.card_reader import CardReader, InvalidCard, NoCard, Timeouts
+from drivers.backoff import Backoff
+from drivers.card_reader import CardReader, NoCard
 from drivers.device import DeviceState, EventKind, MediaState, SupplyLevel
 from kiosk.identity import CardIdentification, CardOutcome, CardStep
 from simulators.card_reader import Position
@@ -160,3 +161,46 @@ def test_unknown_url_scheme_is_reported_offline_not_ok(clock):
             reader.eject().result(1)
     finally:
         reader.close()
+
+
+def test_simulator_over_tcp_identifies_a_card_too(clock):
+    from simulators.card_reader import CardReaderSimulator
+    sim = CardReaderSimulator(tcp=True)
+    url = sim.start()
+    assert url.startswith("tcp://127.0.0.1:")
+    reader = CardReader(url, clock=clock, poll_interval=0.03, backoff=Backoff(base=0.05, cap=0.2))
+    outcomes: list[CardOutcome] = []
+    try:
+        reader.open()
+        wait_for(lambda: reader.status().ready, what="online over TCP")
+        outcomes = run_identification(reader, sim, "luca_verdi")
+        assert outcomes[-1].identity.surname == "VERDI"
+        sim.unplug()
+        wait_for(lambda: reader.status().state is DeviceState.OFFLINE, what="offline")
+        sim.replug()
+        wait_for(lambda: reader.status().ready, timeout=8, what="back over TCP on the same port")
+    finally:
+        reader.close()
+        sim.stop()
+
+
+def test_no_code_or_name_reaches_the_log_during_a_visit(make_reader, sim, caplog):
+    import logging
+    caplog.set_level(logging.DEBUG)
+    reader, _ = make_reader()
+    outcomes = run_identification(reader, sim, "mario_rossi")
+    assert outcomes[-1].step is CardStep.IDENTIFIED
+    reader.eject().result(5)
+    sim.take()
+    wait_for(lambda: any(o.step is CardStep.REMOVED for o in outcomes), what="removed")
+    assert "RSSMRA*******62S" in caplog.text          # the masked form is there for the technician
+    for secret in ("RSSMRA85T10A562S", "ROSSI", "MARIO", "10121985"):
+        assert secret not in caplog.text
+
+
+def test_flow_with_an_offline_reader_offers_the_keyboard(clock):
+    reader = CardReader("serial:///nonexistent/port", clock=clock)   # never opened: offline
+    outcomes: list[CardOutcome] = []
+    CardIdentification(reader, outcomes.append).start()
+    assert [o.step for o in outcomes] == [CardStep.READER_ERROR]
+    assert "type your tax code" in outcomes[0].message
