@@ -121,3 +121,18 @@ def test_frames_surrounded_by_noise_without_stx_are_all_recovered(frames, before
     parser = p.FrameParser()
     got = [i.encode() for i in parser.feed(stream) + parser.expire() if isinstance(i, p.Frame)]
     assert got == [bytes(f) for f in frames]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(frames_strategy, min_size=2, max_size=5), st.data())
+def test_a_damaged_length_loses_only_that_frame(frames, data):
+    victim = data.draw(st.integers(0, len(frames) - 1))
+    damaged = bytearray(frames[victim])
+    damaged[data.draw(st.sampled_from([2, 3]))] ^= data.draw(st.integers(1, 255))
+    stream = b"".join(frames[:victim]) + bytes(damaged) + b"".join(frames[victim + 1:])
+    parser = p.FrameParser()
+    got = [i.encode() for i in parser.feed(stream) + parser.expire() if isinstance(i, p.Frame)]
+    sent = [bytes(f) for f in frames]
+    assert set(got) <= set(sent)
+    others = sent[:victim] + sent[victim + 1:]
+    assert [g for g in got if g != sent[victim]] == [o for o in others if o != sent[victim]]
