@@ -233,9 +233,20 @@ class ThermalPrinter(ResilientDevice):
                 status = self._print(job, reprint=False)
 
     def _print(self, job: PrintJob, *, reprint: bool) -> DeviceStatus:
-        document = job.document.as_reprint() if reprint else job.document
-        data = render(document, self.profile)
         title = getattr(job.document, "title", "") or f"job {job.id}"
+        try:
+            data = render(job.document.as_reprint() if reprint else job.document, self.profile)
+        except (OSError, ValueError, AttributeError) as exc:  # unreadable logo, malformed document
+            log.error("printer: cannot render %s: %s", title, exc)
+            with self._lock:
+                if job in self._reprints:
+                    self._reprints.remove(job)
+            if reprint:
+                job.abandoned = True
+                self._notify(job)
+            else:
+                self._finish(job, JobOutcome.FAILED_BEFORE_START, f"cannot render the receipt: {exc}")
+            return self.status()
         log.info("printer: %s %s (%d bytes)", "reprinting" if reprint else "printing", title, len(data))
         if reprint:
             job.reprint_attempts += 1
@@ -252,7 +263,11 @@ class ThermalPrinter(ResilientDevice):
             raise
         # The after-job status reply queues behind the job on a slow line: allow for the whole job's wire time.
         wire_time = len(data) / self.line_rate
-        after = self._fresh_status(first_timeout=self.status_timeout + 1.5 * wire_time + 1.0)
+        try:
+            after = self._fresh_status(first_timeout=self.status_timeout + 1.5 * wire_time + 1.0)
+        except PrinterLinkLost as exc:
+            self._interrupted(job, f"printer gone mid-receipt: {exc}", reprint, clear=False)
+            raise
         if after.ready:
             if reprint:
                 with self._lock:
@@ -272,6 +287,12 @@ class ThermalPrinter(ResilientDevice):
         if clear and self._t is not None:
             try:
                 self._t.write(CLEAR_BUFFERS)  # the rest of the torn receipt must never come out later
+                # Real-time commands run in arrival order: a reply to the next DLE EOT proves the buffers are
+                # empty before anyone (the kiosk, a technician) is told and can refill the paper.
+                self._t.discard_input()
+                self._t.write(DLE_EOT + b"\x01")
+                if self._read_reply(self.status_timeout) is None:
+                    log.warning("printer: no reply after clearing buffers; the torn rest may still print")
             except PrinterLinkLost as exc:
                 log.warning("printer: could not clear buffers after an interrupted job: %s", exc)
         if reprint:

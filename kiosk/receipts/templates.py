@@ -116,6 +116,7 @@ T_REJECTED = N_("Request not accepted")
 T_OFFLINE = N_("Request recorded")
 T_PAYMENT = N_("Payment notice")
 T_TEST = N_("Printer test page")
+T_REPRINT = N_("REPRINT")
 L_REFERENCE = N_("Reference")
 L_DOCUMENT_CODE = N_("Document code")
 L_NOTICE_CODE = N_("Notice code")
@@ -268,8 +269,9 @@ def build_receipt(inp: ReceiptInput) -> Receipt:
         if outcome.payment is not None:
             _payment(w, outcome.payment, with_title=kind is not ReceiptKind.PAYMENT_NOTICE)
     _footer(w)
-    reprint = w.label(N_("REPRINT"))
-    return Receipt(tuple(w.blocks), columns=inp.columns, reprint_label=reprint.upper(),
+    # The fixed marker "REPRINT" is always there (support staff look for it), with the citizen's and Italian word.
+    words = dict.fromkeys(translate(T_REPRINT, lang).upper() for lang in (inp.lang, LOCAL_LANGUAGE, "en"))
+    return Receipt(tuple(w.blocks), columns=inp.columns, reprint_label=" / ".join(words),
                    title=f"{kind.value} {inp.local_ref}")
 
 
