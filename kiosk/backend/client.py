@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import urllib3
 
 from kiosk.backend import replies
 from kiosk.backend.errors import (BackendError, BadRequestError, CredentialsError, InProgressError,
@@ -148,14 +149,20 @@ class BackendClient:
         try:
             chunks = []
             size = 0
-            for chunk in resp.iter_content(chunk_size=16384):
+            while True:
+                try:                      # read1: whatever has arrived, so a slow drip meets the deadline
+                    chunk = resp.raw.read1(16384)
+                except urllib3.exceptions.HTTPError as exc:
+                    raise requests.exceptions.ConnectionError(exc) from None
+                if not chunk:
+                    break
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > MAX_REPLY_BYTES:
                     raise MalformedReplyError(f"reply to {route} is larger than {MAX_REPLY_BYTES} bytes")
                 if time.monotonic() - started > self.reply_deadline_s:
                     raise TransientError(f"{route}: the reply took longer than {self.reply_deadline_s:g} s")
-        except requests.exceptions.RequestException as exc:
+        except (requests.exceptions.RequestException, OSError) as exc:
             raise TransientError(f"{route}: the connection broke while reading the reply ({_short(exc)})") from None
         finally:
             resp.close()

@@ -246,10 +246,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         drip = self.sim.faults.drip_ms
         if drip and body:
-            for i in range(len(body)):
-                self.wfile.write(body[i:i + 1])
-                self.wfile.flush()
-                time.sleep(drip / 1000)
+            try:
+                for i in range(len(body)):
+                    self.wfile.write(body[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(drip / 1000)
+            except OSError:
+                self.close_connection = True       # the client gave up on the slow reply
         else:
             self.wfile.write(body)
 
