@@ -15,7 +15,7 @@ import numpy as np
 
 from kiosk.photo import measures
 from kiosk.photo.checks import Check, CheckResult, PhotoReport, Side, at_least, at_most, in_range
-from kiosk.photo.detector import Face, detect_faces, refine_face
+from kiosk.photo.detector import REFINE_WIDTHS, Face, detect_faces, refine_face
 from kiosk.photo.thresholds import PhotoThresholds
 
 log = logging.getLogger("kiosk.photo")
@@ -38,12 +38,14 @@ class PhotoAnalyser:
                                          cv2.COLOR_BGR2Lab).reshape(3)
         return True
 
-    def analyse(self, frame: np.ndarray, *, detect_width: int | None = None) -> PhotoReport:
+    def analyse(self, frame: np.ndarray, *, detect_width: int | None = None,
+                refine_widths: tuple[int, ...] = REFINE_WIDTHS) -> PhotoReport:
+        """All checks on one frame (live guidance: detection on a copy ``detect_width`` wide)."""
         start = time.perf_counter()
         faces = detect_faces(frame, detect_width=detect_width or self.t.detect_width,
                              min_score=self.t.min_face_score)
         if faces:
-            faces[0] = refine_face(frame, faces[0])
+            faces[0] = refine_face(frame, faces[0], refine_widths)
         results = self._checks(frame, faces)
         crop = measures.plan_crop(faces[0], frame.shape[1], frame.shape[0], self.t) if faces else None
         return PhotoReport(tuple(results), tuple(faces), crop, time.perf_counter() - start,

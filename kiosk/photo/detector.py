@@ -87,24 +87,32 @@ REFINE_WIDTHS = (140, 180, 240)
 
 
 def refine_face(frame: np.ndarray, face: Face, widths: tuple[int, ...] = REFINE_WIDTHS) -> Face:
-    """The same face with landmarks averaged over re-detections of a crop at several scales."""
+    """The same face with landmarks re-detected on a crop around it, turned level first, at several scales,
+    and averaged. YuNet pulls the landmarks of a tilted face towards upright (a 14 degree tilt reads as 10):
+    on the levelled crop the residual tilt is small, and mapping the points back restores the full angle."""
     x, y, w, h = face.box
-    cx, cy, half = x + w / 2, y + h / 2, 0.8 * max(w, h)
-    fh, fw = frame.shape[:2]
-    x0, y0 = int(max(0, cx - half)), int(max(0, cy - half))
-    x1, y1 = int(min(fw, cx + half)), int(min(fh, cy + half))
-    roi = frame[y0:y1, x0:x1]
+    half = 0.8 * max(w, h)
+    (x1, y1), (x2, y2) = face.eye_left, face.eye_right
+    angle = math.degrees(math.atan2(y2 - y1, x2 - x1))
+    cx, cy = face.eye_mid
     found = []
     for width in widths:
         s = width / max(w, 1.0)
-        if s >= 1.0 or roi.size == 0:
+        if s >= 1.0:
             continue   # never upscale: that would invent landmark precision
-        small = cv2.resize(roi, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
-        confs, _boxes, marks = yuface.detect(np.ascontiguousarray(small))
-        if len(confs):
-            best = int(np.argmax(confs))
-            p = marks[best].astype(np.float64).reshape(5, 2) / s + (x0, y0)
-            found.append(np.vstack([sorted(map(tuple, p[0:2])), p[2:3], sorted(map(tuple, p[3:5]))]))
+        size = int(2 * half * s)
+        m = cv2.getRotationMatrix2D((cx, cy), angle, s)
+        m[0, 2] += size / 2 - cx
+        m[1, 2] += size / 2 - cy
+        patch = cv2.warpAffine(frame, m, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+        confs, _boxes, marks = yuface.detect(patch)
+        if not len(confs):
+            continue
+        best = int(np.argmax(confs))
+        p = marks[best].astype(np.float64).reshape(5, 2)
+        back = cv2.invertAffineTransform(m)
+        p = p @ back[:, :2].T + back[:, 2]
+        found.append(np.vstack([sorted(map(tuple, p[0:2])), p[2:3], sorted(map(tuple, p[3:5]))]))
     if not found:
         return face
     lm = np.mean(found, axis=0)

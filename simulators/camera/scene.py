@@ -136,7 +136,7 @@ def render(scenario: str, width: int, height: int) -> np.ndarray:
     elif scenario == "too_close":
         scale *= 1.3
     elif scenario == "off_centre":
-        eye = (width * 0.88, eye[1])
+        eye = (width * 0.83, eye[1])
     elif scenario == "tilted":
         angle = 14.0
     elif scenario == "turned":

@@ -1,0 +1,53 @@
+"""Live guidance off the UI thread: previews at the camera rate, guidance from the newest frame, stability."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from drivers.backoff import Backoff
+from drivers.camera import CameraDriver
+from kiosk.photo.analyser import PhotoAnalyser
+from kiosk.photo.live import LiveGuidance
+from simulators.camera import CameraSimulator
+from tests.photo.test_camera_driver import wait_until
+
+
+@pytest.fixture
+def rig():
+    sim = CameraSimulator("too_far", width=1920, height=1080, fps=15)
+    cam = CameraDriver(sim.start(), backoff=Backoff(base=0.05, cap=0.2))
+    cam.open()
+    previews, guidance, threads = [], [], set()
+
+    def on_preview(image, seq):
+        threads.add(threading.current_thread().name)
+        previews.append((image.shape, seq))
+
+    def on_guidance(g):
+        threads.add(threading.current_thread().name)
+        guidance.append(g)
+
+    live = LiveGuidance(cam, PhotoAnalyser(), on_preview=on_preview, on_guidance=on_guidance,
+                        preview_width=480)
+    yield sim, live, previews, guidance, threads
+    live.stop()
+    cam.close()
+    sim.stop()
+
+
+def test_guidance_follows_the_person_and_becomes_stable_when_compliant(rig):
+    sim, live, previews, guidance, threads = rig
+    live.start()
+    assert wait_until(lambda: len(guidance) >= 2, timeout=20)
+    assert guidance[-1].report.instruction == "Move a little closer"
+    assert not guidance[-1].stable
+    sim.set_scenario("compliant")
+    assert wait_until(lambda: guidance and guidance[-1].stable, timeout=30)
+    assert guidance[-1].report.ok
+    assert previews and previews[-1][0] == (270, 480, 3)
+    assert threads == {"photo-preview", "photo-analysis"}
+    seqs = [s for _shape, s in previews]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)     # each frame once, never an old one
+    live.stop()
+    assert not live.running
