@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 import threading
 
@@ -63,6 +64,10 @@ def execute(sim: CardReaderSimulator, line: str) -> str:
     return f"unknown command {line.strip()!r}; commands: {HELP}; faults: {', '.join(Faults.NAMES)}"
 
 
+def _terminate(signum, frame) -> None:
+    raise SystemExit(0)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m simulators.card_reader", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -73,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-stdin", action="store_true", help="ignore stdin; run until interrupted")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    signal.signal(signal.SIGTERM, _terminate)  # so that `kill` also removes the port link
     sim = CardReaderSimulator(address=args.address, motor_s=args.motor_s, link_path=args.link)
     path = sim.start()
     print(path, flush=True)
