@@ -21,7 +21,7 @@ from drivers.card_reader.errors import (CardJammed, CommandRejected, InvalidCard
                                         ResponseLost, RetainBinFull, describe_code)
 from drivers.card_reader.link import Link, LinkStats, Speed, Timeouts
 from drivers.clock import SYSTEM_CLOCK, Clock
-from drivers.device import (DeviceEvent, DeviceOffline, DeviceState, DeviceStatus, ErrorAction, EventKind,
+from drivers.device import (DeviceOffline, DeviceState, DeviceStatus, ErrorAction, EventKind,
                             MediaState, ResilientDevice, SupplyLevel)
 from drivers.device_url import DeviceUrlError, parse_device_url
 
@@ -191,26 +191,27 @@ class CardReader(ResilientDevice):
         return reply.status
 
     def _apply(self, st: str) -> None:
+        """New status bytes → cached status, then the media events (which carry the new status)."""
         old = self._st
         self._st = st
         st0, bin_full = st[:1], st[2:3] == "1"
+        events: list[EventKind] = []
         if st0 != NO_CARD:
             self._retained_last = False
         if old and old[:1] in (AT_GATE, INSIDE) and st0 == NO_CARD and not self._retained_last:
-            self._gate_since = None
-            log.info("card taken from the gate")
-            self._publish(EventKind.MEDIA_REMOVED)
+            log.info("card removed")
+            events.append(EventKind.MEDIA_REMOVED)
         if st0 == INSIDE and old[:1] in (NO_CARD, AT_GATE) and self._accepting:
             self._accepting = False
-            self._gate_since = None
-            self._publish(EventKind.MEDIA_INSERTED)
+            events.append(EventKind.MEDIA_INSERTED)
         if st0 != AT_GATE:
             self._given_back = False
-        if st0 == AT_GATE and self._gate_since is None:
-            self._gate_since = self.clock.monotonic()
-        if st0 != AT_GATE:
             self._gate_since = None
+        elif self._gate_since is None:
+            self._gate_since = self.clock.monotonic()
         self._set_status(self._snapshot(st0, bin_full))
+        for kind in events:
+            self._emit(kind)
 
     def _snapshot(self, st0: str, bin_full: bool) -> DeviceStatus:
         media = {NO_CARD: MediaState.RETAINED if self._retained_last else MediaState.NOT_PRESENT,
@@ -227,9 +228,6 @@ class CardReader(ResilientDevice):
                                 frozenset(flags))
         return DeviceStatus(DeviceState.ONLINE, media, supply, "retain bin full" if bin_full else "",
                             frozenset(flags))
-
-    def _publish(self, kind: EventKind, **kw) -> None:
-        self.events.publish(DeviceEvent(kind, self.name, self.status(), **kw))
 
     def _check_gate(self) -> None:
         """A card forgotten at the gate goes to the retain bin."""
@@ -249,7 +247,7 @@ class CardReader(ResilientDevice):
     def _mark_jam(self, exc: CommandRejected) -> None:
         self._jammed = True
         log.error("card reader: %s", exc)
-        self._publish(EventKind.ERROR, category="jam", action=ErrorAction.CLEAR, code=exc.error,
+        self._emit(EventKind.ERROR, category="jam", action=ErrorAction.CLEAR, code=exc.error,
                       detail=describe_code(exc.error))
 
     def _motor(self, pm: int, speed: Speed = Speed.MOVE) -> str:
@@ -277,11 +275,11 @@ class CardReader(ResilientDevice):
             self._set_status(self._snapshot(self._st[:1], self._st[2:3] == "1"))
             raise CardJammed(str(exc)) from exc
         if exc.error == "A1":
-            self._publish(EventKind.ERROR, category="retain_bin", action=ErrorAction.MAINTENANCE,
+            self._emit(EventKind.ERROR, category="retain_bin", action=ErrorAction.MAINTENANCE,
                           code="A1", detail="retain bin full")
             raise RetainBinFull(str(exc)) from exc
         if exc.error == "45":
-            self._publish(EventKind.ERROR, category="user", action=ErrorAction.NONE, code="45",
+            self._emit(EventKind.ERROR, category="user", action=ErrorAction.NONE, code="45",
                           detail="card moved by hand")
 
     # --- operations (worker thread) -----------------------------------------------------------------
@@ -317,7 +315,7 @@ class CardReader(ResilientDevice):
         self._gate_since = None
         self._refresh_status()
         log.warning("card retained (%s)", reason)
-        self._publish(EventKind.MEDIA_RETAINED, detail=reason)
+        self._emit(EventKind.MEDIA_RETAINED, detail=reason)
 
     def _op_end_visit(self) -> None:
         self._op_refuse()
@@ -337,7 +335,7 @@ class CardReader(ResilientDevice):
             data = self._read_personal_data()
         except InvalidCard as exc:
             log.warning("invalid card: %s", exc)
-            self._publish(EventKind.INVALID_MEDIA, code=exc.reason, detail=exc.detail)
+            self._emit(EventKind.INVALID_MEDIA, code=exc.reason, detail=exc.detail)
             raise
         finally:
             self._power_off_chip()

@@ -204,3 +204,12 @@ def test_flow_with_an_offline_reader_offers_the_keyboard(clock):
     CardIdentification(reader, outcomes.append).start()
     assert [o.step for o in outcomes] == [CardStep.READER_ERROR]
     assert "type your tax code" in outcomes[0].message
+
+
+def test_media_events_carry_the_status_they_announce(make_reader, sim):
+    reader, rec = make_reader()
+    run_identification(reader, sim, "mario_rossi")
+    assert rec.wait(EventKind.MEDIA_INSERTED).status.media is MediaState.PRESENT
+    reader.eject().result(5)
+    sim.take()
+    assert rec.wait(EventKind.MEDIA_REMOVED).status.media is MediaState.NOT_PRESENT
