@@ -269,17 +269,28 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._json(status, obj, headers)
 
-    def _body(self, limit: int) -> bytes | None:
+    def _read_body(self, limit: int) -> bool:
+        """Read the whole request body first (keep-alive needs it consumed even when we answer early).
+        False when a reply (411/413) was already sent."""
+        self._raw = b""
+        text = self.headers.get("Content-Length")
+        if text is None:
+            return True
         try:
-            length = int(self.headers.get("Content-Length", ""))
+            length = int(text)
         except ValueError:
+            self.close_connection = True
             self._json(411, {"error": "length_required"})
-            return None
+            return False
         if length > limit:
             self.close_connection = True
             self._json(413, {"error": "too_large"})
-            return None
-        return self.rfile.read(length)
+            return False
+        self._raw = self.rfile.read(length)
+        return True
+
+    def _body(self, limit: int) -> bytes | None:
+        return self._raw
 
     def _auth(self) -> str | None:
         header = self.headers.get("Authorization", "")
@@ -310,6 +321,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         parsed = urllib.parse.urlsplit(self.path)
         parts = [urllib.parse.unquote(p) for p in parsed.path.split("/") if p]
+        if not self._read_body(MAX_BLOB if method == "PUT" else MAX_BODY):
+            return
         try:
             if parts[:1] == ["admin"]:
                 self._served(method, parsed.path.rstrip("/"))
@@ -318,13 +331,13 @@ class _Handler(BaseHTTPRequestHandler):
             if parts[:1] != ["v1"]:
                 self._json(404, {"error": "not_found"})
                 return
+            self.sim.call_log.append((method, parsed.path))
             if self._faults_before():
                 return
             kiosk = self._auth()
             if kiosk is None:
                 return
             route = (method, tuple(parts[1:2]), len(parts))
-            self.sim.call_log.append((method, parsed.path))
             if route == ("PUT", ("blobs",), 3):
                 self._served(method, "/v1/blobs/{sha256}")
                 self._put_blob(parts[2])
@@ -361,7 +374,6 @@ class _Handler(BaseHTTPRequestHandler):
     # --- routes --------------------------------------------------------------------------------------------
     def _put_blob(self, sha: str) -> None:
         if not _SHA.match(sha):
-            self._body(MAX_BLOB)
             self._json(400, {"error": "bad_hash"})
             return
         data = self._body(MAX_BLOB)
