@@ -106,11 +106,13 @@ class ThermalPrinter(ResilientDevice):
     def submit(self, document: Any) -> PrintJob:
         """Queue a receipt; returns at once. The worker checks the printer, prints, and checks again."""
         job = PrintJob(next(self._ids), document, self.clock.monotonic())
-        if not self.connected:
+        with self._lock:  # same lock as the queue flush in _drop_link: a job is never stranded in the queue
+            queued = self.connected
+            if queued:
+                self._queue.append(job)
+        if not queued:
             self._finish(job, JobOutcome.FAILED_BEFORE_START, self.status().detail or "printer not connected")
             return job
-        with self._lock:
-            self._queue.append(job)
         self.refresh()
         return job
 

@@ -16,8 +16,9 @@ from simulators.printer.paper import CharStyle, Paper
 
 log = logging.getLogger("simulators.printer")
 
-CODEPAGES = {0: "cp437", 2: "cp850", 3: "cp860", 4: "cp863", 5: "cp865", 16: "cp1252", 17: "cp866",
-             18: "cp852", 19: "cp858"}
+#: Epson character code tables (ESC t n)
+CODEPAGES = {0: "cp437", 2: "cp850", 3: "cp860", 4: "cp863", 5: "cp865", 13: "cp857", 14: "cp737",
+             15: "iso8859_7", 16: "cp1252", 17: "cp866", 18: "cp852", 19: "cp858"}
 QR_EC = {48: "L", 49: "M", 50: "Q", 51: "H"}
 BARCODE_KINDS = {65: "UPC-A", 66: "UPC-E", 67: "EAN13", 68: "EAN8", 69: "CODE39", 70: "ITF", 71: "CODABAR",
                  72: "CODE93", 73: "CODE128", 0: "UPC-A", 1: "UPC-E", 2: "EAN13", 3: "EAN8", 4: "CODE39",

@@ -189,6 +189,7 @@ class Paper:
 
     # --- cut -----------------------------------------------------------------------------------------
     def cut(self, complete: bool = True) -> PrintedReceipt | None:
+        cut_at = time.monotonic()  # when the cut happened, before the PNG work (benchmarks time the wire)
         self.flush_pending()
         if self.blank and not self.lines:
             self._reset()
@@ -210,7 +211,7 @@ class Paper:
             path = self.out_dir / f"receipt-{self.count:04d}{'' if complete else '-partial'}.png"
             paper.save(path)
         receipt = PrintedReceipt(self.count, self.lines, self.qr_payloads, self.barcodes, self.unknown,
-                                 complete, path, paper)
+                                 complete, path, paper, cut_at)
         self._reset()
         return receipt
 

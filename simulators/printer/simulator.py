@@ -311,7 +311,9 @@ class PrinterSimulator:
         if not baud:
             return
         now = time.monotonic()
-        link.next_free = max(link.next_free, now) + n * 10 / baud
+        if now - link.next_free > 0.05:
+            link.next_free = now  # the line was idle; a short stall of our own processing is not idle time
+        link.next_free += n * 10 / baud
         delay = link.next_free - now
         if delay > 0:
             time.sleep(delay)  # a simulator thread standing in for the wire, not a test waiting
