@@ -188,6 +188,7 @@ class CardReaderSimulator:
 
     # --- the citizen's hands ---------------------------------------------------------------------------
     def insert(self, name: str) -> None:
+        """Push a virtual card into the slot; raises SimulatorError if a card is already there."""
         card = CARDS.get(name)
         if card is None:
             raise SimulatorError(f"unknown card {name!r}; known: {', '.join(CARDS)}")
@@ -195,11 +196,17 @@ class CardReaderSimulator:
             if self.position is not Position.NONE:
                 raise SimulatorError(f"a card is already {self.position.value}")
             self.card = card
+            self.position = Position.GATE
             if self.entry_enabled and self.initialised and not self.faults.jam:
-                self._motor()
+                if self.motor_s:  # the rollers take it in a moment later; the caller (maybe a UI) never waits
+                    threading.Timer(self.motor_s, self._pull_in, args=(card,)).start()
+                else:
+                    self.position = Position.INSIDE
+
+    def _pull_in(self, card: VirtualCard) -> None:
+        with self._lock:
+            if self.card is card and self.position is Position.GATE and self.entry_enabled:
                 self.position = Position.INSIDE
-            else:
-                self.position = Position.GATE
 
     def take(self) -> str:
         with self._lock:
