@@ -8,7 +8,7 @@ what ``kiosk printer print-file`` reads.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import ClassVar, Union
 
 COLUMN_CHOICES = (32, 42, 48)
