@@ -45,7 +45,14 @@ def run(baud: int, runs: int, card: str) -> dict:
     path = sim.start()
     reader = CardReader(f"serial://{path}?baudrate={baud}", poll_interval=POLL_S)
     inserted = threading.Event()
-    reader.subscribe(lambda e: inserted.set() if e.kind is EventKind.MEDIA_INSERTED else None)
+    at_insert: list[tuple[int, int, int]] = []
+
+    def on_event(event) -> None:  # runs on the reader's thread, between two exchanges: an exact snapshot
+        if event.kind is EventKind.MEDIA_INSERTED:
+            s = reader.stats
+            at_insert.append((s.frames_sent, s.frames_received, s.controls_sent + s.controls_received))
+            inserted.set()
+    reader.subscribe(on_event)
     reader.open()
     detect, read, total, frames, controls, trips = [], [], [], [], [], []
     try:
@@ -59,15 +66,19 @@ def run(baud: int, runs: int, card: str) -> dict:
                 raise TimeoutError("no MediaInserted")
             t1 = time.perf_counter()
             s = reader.stats
-            before = (s.frames_sent, s.frames_received, s.controls_sent + s.controls_received)
-            identity_from_card(reader.read_card().result(10))
+            before = at_insert[-1]
+            after: list[tuple[int, int, int]] = []
+            future = reader.read_card()  # the done-callback runs on the reader's thread before its next poll
+            future.add_done_callback(lambda _f: after.append(
+                (s.frames_sent, s.frames_received, s.controls_sent + s.controls_received)))
+            identity_from_card(future.result(10))
             t2 = time.perf_counter()
-            sent, received = s.frames_sent - before[0], s.frames_received - before[1]
+            sent, received = after[0][0] - before[0], after[0][1] - before[1]
             detect.append(t1 - t0)
             read.append(t2 - t1)
             total.append(t2 - t0)
             frames.append(sent + received)
-            controls.append(s.controls_sent + s.controls_received - before[2])
+            controls.append(after[0][2] - before[2])
             trips.append(sent)
             reader.eject().result(5)
             wait(lambda: sim.position.value == "gate", 5, "card at gate")
