@@ -68,6 +68,10 @@ class OutboxSender:
                 log.warning("outbox sender did not stop within %.1f s (a call is still in flight)", timeout)
             self._thread = None
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def wake(self) -> None:
         self._wake.set()
 
