@@ -15,6 +15,8 @@ import threading
 import time
 from typing import Any, Callable
 
+from escpos.exceptions import Error as EscposError
+
 from drivers.backoff import Backoff
 from drivers.clock import SYSTEM_CLOCK, Clock
 from drivers.device import (DeviceState, DeviceStatus, ErrorAction, EventKind, MediaState,
@@ -238,7 +240,7 @@ class ThermalPrinter(ResilientDevice):
         title = getattr(job.document, "title", "") or f"job {job.id}"
         try:
             data = render(job.document.as_reprint() if reprint else job.document, self.profile)
-        except (OSError, ValueError, AttributeError) as exc:  # unreadable logo, malformed document
+        except (OSError, ValueError, AttributeError, EscposError) as exc:  # unreadable logo, bad document
             log.error("printer: cannot render %s: %s", title, exc)
             with self._lock:
                 if job in self._reprints:

@@ -113,7 +113,7 @@ def render(document: Any, profile: PrinterProfile) -> bytes:
             st.align = "center"  # python-escpos centres barcodes with ESC a 1
         elif kind == "logo":
             p._raw(st.set_align("center"))
-            p.image(load_logo(block.path, profile.dots), impl="bitImageRaster", fragment_height=2048)
+            p.image(load_logo(block.path, _image_width(p, profile)), impl="bitImageRaster", fragment_height=2048)
         elif kind == "cut":
             p._raw(st.apply(_PlainStyle))
             p.cut()
@@ -181,6 +181,12 @@ def _barcode(p: Dummy, data: str, height: int, profile: PrinterProfile) -> None:
         return
     p.barcode(command, "CODE128", height=height, width=2, pos="BELOW", font="A", align_ct=True,
               function_type="B")
+
+
+def _image_width(p: Dummy, profile: PrinterProfile) -> int:
+    """python-escpos refuses images wider than its profile's media width (512 for TM-T88V), so stay within both."""
+    media = (p.profile.profile_data.get("media") or {}).get("width") or {}
+    return min(profile.dots, int(media.get("pixels") or profile.dots))
 
 
 def load_logo(path: str, max_width: int) -> Image.Image:

@@ -159,3 +159,34 @@ def test_slow_line_still_prints_and_status_waits_for_the_job(tmp_path):
     finally:
         p.close()
         slow.stop()
+
+
+def test_a_job_queued_too_long_behind_another_fails_before_start(tmp_path):
+    """Time is injected: the queue wait is judged on the driver's clock, not on wall time."""
+    import numpy as np
+    from PIL import Image
+
+    from drivers.clock import FakeClock
+    from drivers.printer import PrinterProfile, ThermalPrinter
+    from kiosk.receipts import Logo, Receipt, Text
+    from simulators.printer import Faults, PrinterSimulator
+
+    noise = np.random.default_rng(1).integers(0, 2, (200, 576), dtype=np.uint8) * 255
+    Image.fromarray(noise).save(tmp_path / "big.png")  # 14 KB of raster: about 1.3 s at 115200 baud
+    slow = PrinterSimulator(tmp_path / "paper", port=0, faults=Faults(baud=115200))
+    clock = FakeClock()
+    p = ThermalPrinter(slow.start(), profile=PrinterProfile(), status_timeout=0.3, poll_interval=0.05,
+                       start_timeout=15.0, clock=clock)
+    p.open()
+    try:
+        wait_until(lambda: p.status().ready)
+        first = p.submit(Receipt((Logo(str(tmp_path / "big.png")), Text("primo"))))
+        wait_until(lambda: slow.bytes_received > 2000, what="first job on the wire")
+        second = p.submit(build_receipt(receipt_input("recorded_offline")))
+        clock.advance(20.0)
+        assert first.wait(10) is JobOutcome.PRINTED
+        assert second.wait(10) is JobOutcome.FAILED_BEFORE_START
+        assert "too long" in second.detail
+    finally:
+        p.close()
+        slow.stop()

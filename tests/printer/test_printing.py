@@ -88,3 +88,18 @@ def test_logo_is_cropped_to_its_ink_and_printed(printer, sim, tmp_path):
     cols = np.where(ink[rows[0]])[0]
     assert cols.max() - cols.min() + 1 == 100  # cropped to the bar, centred by the printer
     assert abs((cols.min() + cols.max()) / 2 - paper.image.width / 2) < 8
+
+
+def test_an_unreadable_logo_fails_before_start_and_the_printer_stays_online(printer, sim, tmp_path):
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    job = printer.submit(Receipt((Logo(str(tmp_path / "broken.png")), Text("x"))))
+    assert job.wait(10) is JobOutcome.FAILED_BEFORE_START
+    assert "cannot render" in job.detail
+    assert printer.connected and printer.status().ready and sim.receipts == []
+
+
+def test_a_logo_wider_than_the_paper_is_scaled_to_fit(printer, sim, tmp_path):
+    Image.new("L", (900, 120), 0).save(tmp_path / "wide.png")
+    paper = print_and_collect(printer, sim, Receipt((Logo(str(tmp_path / "wide.png")), Text("ok"))))
+    ink_cols = np.where((np.array(paper.image.convert("L")) < 128).any(axis=0))[0]
+    assert ink_cols.max() - ink_cols.min() + 1 <= 576
