@@ -15,6 +15,7 @@ from typing import Callable, Literal
 from drivers.card_reader import CardData, InvalidCard
 from drivers.clock import SYSTEM_CLOCK, Clock
 from drivers.device import DeviceError, DeviceEvent, EventKind
+from kiosk import privacy
 from kiosk.i18n import N_, translate
 
 log = logging.getLogger("kiosk.identity")
@@ -131,11 +132,11 @@ def decode_codice_fiscale(text: str, today: dt.date | None = None) -> DecodedCod
 
 
 def mask_codice_fiscale(code: str) -> str:
-    """RSSMRA*******12Z: enough for a technician to match a complaint, not enough to identify anybody."""
+    """One code in the log form of kiosk.privacy (RSSMRA*********U); anything that is not a whole code is
+    all stars, so a half-typed code never reaches a log either."""
     code = normalise(code)
-    if len(code) != 16:
-        return "*" * len(code)
-    return code[:6] + "*" * 7 + code[13:]
+    masked = privacy.mask_codice_fiscale(code)
+    return masked if masked != code else "*" * len(code)
 
 
 def _consonants_vowels(name: str) -> tuple[str, str]:
