@@ -103,3 +103,19 @@ def test_a_logo_wider_than_the_paper_is_scaled_to_fit(printer, sim, tmp_path):
     paper = print_and_collect(printer, sim, Receipt((Logo(str(tmp_path / "wide.png")), Text("ok"))))
     ink_cols = np.where((np.array(paper.image.convert("L")) < 128).any(axis=0))[0]
     assert ink_cols.max() - ink_cols.min() + 1 <= 576
+
+
+def test_file_url_dumps_the_job_bytes(tmp_path):
+    from drivers.printer import PrinterProfile, render
+    dump = tmp_path / "job.bin"
+    p = make_printer(f"file://{dump}")
+    p.open()
+    try:
+        wait_until(lambda: p.status().ready)
+        assert "no status channel" in p.status().detail and p.status().supply.value == "unknown"
+        doc = build_receipt(receipt_input("recorded_offline"))
+        assert p.submit(doc).wait(10) is JobOutcome.PRINTED
+        wait_until(lambda: dump.exists() and dump.stat().st_size >= len(render(doc, PrinterProfile())))
+        assert dump.read_bytes().startswith(b"\x1b@\x1bt\x13")
+    finally:
+        p.close()
