@@ -27,7 +27,8 @@ log = logging.getLogger("kiosk.app")
 
 SCREEN_FOR_STEP = {Step.ATTRACT: "attract", Step.HOME: "home", Step.IDENTIFY: "identify", Step.FIELDS: "fields",
                    Step.PHOTO: "photo", Step.REVIEW: "review", Step.SUBMIT: "submit", Step.RECEIPT: "receipt"}
-KV_FILES = ("common", "keyboard", "attract", "home", "identify", "fields", "review", "submit", "receipt")
+KV_FILES = ("common", "keyboard", "attract", "home", "identify", "fields", "review", "submit", "receipt",
+            "maintenance")
 BLOCKED_KEYS = {27: "escape", 282: "F1", 1073741882: "F1"}
 
 
@@ -53,6 +54,7 @@ class KioskApp(App):
     large_text = BooleanProperty(False)
     high_contrast = BooleanProperty(False)
     office_name = StringProperty("")
+    out_of_service = StringProperty("")
 
     def __init__(self, runtime: Runtime, **kw) -> None:
         super().__init__(**kw)
@@ -69,6 +71,13 @@ class KioskApp(App):
         self._apply_theme()
         self._warning = None
         self._first_frame_seen = False
+        from kiosk.maintenance import AuditLog, MaintenanceAccess
+        m = runtime.config.maintenance
+        self.audit = AuditLog(runtime.data_dir / "audit.log", runtime.clock)
+        self.maintenance = MaintenanceAccess(m.pin_hash, runtime.data_dir / "maintenance-state.json", self.audit,
+                                             max_attempts=m.max_attempts, lockout_s=m.lockout_s,
+                                             clock=runtime.clock)
+        self.maintenance_last_touch = 0.0
 
     # --- helpers used by kv ---------------------------------------------------------------------
     def t(self, message: str, _lang: str = "") -> str:
@@ -88,12 +97,13 @@ class KioskApp(App):
         from screens.fields import FieldsScreen
         from screens.home import HomeScreen
         from screens.identify import IdentifyScreen
+        from screens.maintenance import MaintenanceScreen
         from screens.receipt import ReceiptScreen
         from screens.review import ReviewScreen
         from screens.submit import SubmitScreen
         self.sm = ScreenManager(transition=FadeTransition(duration=0.15))
         for screen in (AttractScreen(), HomeScreen(), IdentifyScreen(), FieldsScreen(), ReviewScreen(),
-                       SubmitScreen(), ReceiptScreen()):
+                       SubmitScreen(), ReceiptScreen(), MaintenanceScreen()):
             self.sm.add_widget(screen)
         self.sm.current = "attract"
         self._lockdown()
@@ -191,12 +201,17 @@ class KioskApp(App):
             self._warning.dismiss(animation=False)
 
     def _tick(self) -> None:
+        self.out_of_service = self.runtime.out_of_service
+        if self.runtime.restart_requested:
+            self.stop()
+            return
         self.journey.tick()
         if self.journey.warning and self._warning is not None:
             self._warning.seconds = int(self.journey.seconds_until_end() + 0.999)
 
     def _on_any_touch(self, _window, _touch) -> bool:
         self.journey.touch()
+        self.maintenance_last_touch = self.journey.clock.monotonic()
         return False
 
     def _on_language(self, lang: str) -> None:
@@ -224,7 +239,66 @@ class KioskApp(App):
             log.info("action refused: %s", exc)
 
     def start_visit(self) -> None:
+        if self.out_of_service:
+            log.info("visit not started: out of service")
+            return
         self._act(self.journey.start)
+
+    # --- maintenance --------------------------------------------------------------------------------
+    def ask_maintenance_pin(self) -> None:
+        """The corner gesture was made on the attract screen: ask for the technician PIN."""
+        from screens.keyboard import KeyboardPopup
+        self.audit.record("gesture", "PIN asked")
+
+        def check(pin: str) -> str | None:
+            result = self.maintenance.try_pin(pin)
+            if result.ok:
+                self.open_maintenance()
+                return None
+            if result.reason == "locked":
+                return i18n._("Locked: try again in {minutes} minutes.").format(
+                    minutes=int(result.locked_for_s // 60) + 1)
+            if result.reason == "not_configured":
+                return i18n._("No technician PIN is configured on this kiosk.")
+            return i18n._("Wrong PIN: {tries} tries left.").format(tries=result.tries_left)
+        KeyboardPopup(i18n._("Technician PIN"), "", "digits", check, max_length=12, masked=True).open(
+            animation=False)
+
+    def open_maintenance(self) -> None:
+        if self.journey.step is not Step.ATTRACT:
+            return
+        self.maintenance_last_touch = self.journey.clock.monotonic()
+        self.sm.current = "maintenance"
+
+    def close_maintenance(self, why: str) -> None:
+        self.audit.record("close", why)
+        self.sm.current = "attract"
+
+    def maintenance_action(self, action: str) -> None:
+        """Technician buttons: each starts device work on the device's own thread and is audited."""
+        rt = self.runtime
+        try:
+            if action == "print_test":
+                from kiosk.receipts import KioskInfo, technician_test_page
+                status = [f"{k}: {v.state.value} {v.supply.value}" for k, v in rt.devices.statuses().items()]
+                rt.printer.submit(technician_test_page(KioskInfo.from_config(rt.config), rt.clock.now(),
+                                                       rt.config.printer.columns, status))
+            elif action == "reset_printer":
+                rt.printer.reset()
+            elif action == "eject_card":
+                rt.card_reader.eject()
+            elif action == "reset_card_reader":
+                rt.card_reader.reset()
+            elif action == "reset_camera":
+                rt.camera.reset()
+            elif action == "toggle_service":
+                rt.out_of_service = "" if rt.out_of_service else "technician"
+            else:
+                raise ValueError(f"unknown action {action!r}")
+            self.audit.record(action, "started")
+        except Exception as exc:
+            log.exception("technician action %s failed", action)
+            self.audit.record(action, f"failed: {exc}")
 
     def set_language(self, lang: str) -> None:
         self._act(self.journey.set_language, lang)

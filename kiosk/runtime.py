@@ -18,6 +18,7 @@ from kiosk.services import Service, load_catalog
 
 log = logging.getLogger("kiosk.runtime")
 VERSION = "0.1.0"
+SIMULATION_PIN = "1234"     # simulation mode only, when no pin_hash is configured (README says so)
 
 
 def simulation_data_dir() -> Path:
@@ -139,6 +140,10 @@ def build_runtime(config: KioskConfig, *, simulate: bool = False, clock: Clock =
     if simulate and "KIOSK_DATA_DIR" not in os.environ:
         data_dir = simulation_data_dir()
         config = dataclasses.replace(config, data=dataclasses.replace(config.data, dir=str(data_dir)))
+    if simulate and not config.maintenance.pin_hash:
+        from kiosk.maintenance import hash_pin
+        config = dataclasses.replace(config, maintenance=dataclasses.replace(
+            config.maintenance, pin_hash=hash_pin(SIMULATION_PIN, iterations=10_000)))
     data_dir = Path(config.data.dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     setup_logging(data_dir, config.logging.level, config.logging.max_bytes, config.logging.backups)

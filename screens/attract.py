@@ -32,9 +32,29 @@ class AttractScreen(Screen):
         self.pulse = 1.0
 
     def on_touch_down(self, touch):
-        """Anywhere on the screen starts a visit: the whole attract loop is one big button."""
-        App.get_running_app().start_visit()
+        """Anywhere on the screen starts a visit: the whole attract loop is one big button. The top corners
+        are kept for the technician's gesture (top-left, top-right, top-left within 4 s)."""
+        app = App.get_running_app()
+        corner = self._corner(touch)
+        if corner:
+            self._gesture = [(c, t) for c, t in getattr(self, "_gesture", []) if touch.time_start - t < 4.0]
+            self._gesture.append((corner, touch.time_start))
+            if [c for c, _t in self._gesture[-3:]] == ["left", "right", "left"]:
+                self._gesture = []
+                app.ask_maintenance_pin()
+            return True
+        app.start_visit()
         return True
+
+    def _corner(self, touch) -> str:
+        size = App.get_running_app().ui.mm * 20
+        if touch.y < self.top - size:
+            return ""
+        if touch.x < self.x + size:
+            return "left"
+        if touch.x > self.right - size:
+            return "right"
+        return ""
 
     def _show_next(self) -> None:
         langs = App.get_running_app().config_obj.i18n.languages

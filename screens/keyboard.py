@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from kivy.properties import NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.modalview import ModalView
 
 from screens.widgets import KioskButton
@@ -25,12 +25,13 @@ class KeyboardPopup(ModalView):
     value = StringProperty("")
     error = StringProperty("")
     max_length = NumericProperty(40)
+    masked = BooleanProperty(False)      # PINs: show dots, never the digits
 
     def __init__(self, title: str, value: str, layout: str, on_done: Callable[[str], str | None],
-                 max_length: int = 40, **kw) -> None:
+                 max_length: int = 40, masked: bool = False, **kw) -> None:
         """``on_done(value)`` returns None to close, or a (translated) problem to show and stay open."""
         super().__init__(**kw)
-        self.title, self.value, self.max_length = title, value, max_length
+        self.title, self.value, self.max_length, self.masked = title, value, max_length, masked
         self._on_done = on_done
         rows = self.ids.rows
         for row in LAYOUTS[layout]:
@@ -63,5 +64,7 @@ class KeyboardPopup(ModalView):
         problem = self._on_done(self.value.strip())
         if problem:
             self.error = problem
+            if self.masked:
+                self.value = ""
         else:
             self.dismiss(animation=False)
