@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Callable
 
+from kiosk import pagopa
 from kiosk.i18n import N_
 
 
@@ -54,17 +55,20 @@ _year_range = _number_range
 
 
 def _tax_code_11(value: str, arg: str, today: _dt.date) -> str | None:
-    v = value.strip()
-    return None if len(v) == 11 and v.isdigit() else N_("The payee tax code has 11 digits.")
+    try:
+        pagopa.validate_payee_tax_code(value.strip())
+    except pagopa.PagoPAError:
+        return N_("The payee tax code has 11 digits.")
+    return None
 
 
 def _notice_code(value: str, arg: str, today: _dt.date) -> str | None:
-    v = value.replace(" ", "")
-    if len(v) != 18 or not v.isdigit():
+    compact = value.replace(" ", "")
+    if len(compact) != 18 or not compact.isdigit():
         return N_("The notice code has 18 digits.")
-    if v[0] not in "013":
-        return N_("This notice code is not valid: please check it.")
-    if v[0] == "3" and int(v[:16]) % 93 != int(v[16:]):
+    try:
+        pagopa.validate_notice_code(compact)
+    except pagopa.PagoPAError:
         return N_("This notice code is not valid: please check it.")
     return None
 
