@@ -227,6 +227,7 @@ def heartbeat_problem(b: Any) -> str | None:
 class _Handler(BaseHTTPRequestHandler):
     sim: BackendSimulator
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True      # headers and body go out in separate writes
     server_version = "PolisBackendSim/1"
 
     def handle(self) -> None:
