@@ -97,6 +97,12 @@ def _handle(app, request: dict) -> dict:
         app.runtime.clock.advance(float(request["seconds"]))
         app._tick()
         return {"ok": True}
+    if cmd == "crash":
+        # An unexpected error inside the UI loop, as a bug in a screen would raise it.
+        def boom(_dt):
+            raise RuntimeError("test-induced failure in the UI loop")
+        Clock.schedule_once(boom, 0)
+        return {"ok": True}
     if cmd == "call":
         # Test-only hook to reach journey actions that come from devices (card read, photo taken).
         target = getattr(app, request["name"])

@@ -7,17 +7,23 @@ from kivy.clock import Clock
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from kiosk.i18n import N_, translate
+from kiosk.i18n import N_, _, translate
 
 INVITATION = N_("Touch the screen to start")
+APOLOGY = N_("We are sorry: something went wrong and your visit was closed. Please start again.")
 
 
 class AttractScreen(Screen):
     invitation = StringProperty("")
+    notice = StringProperty("")
     pulse = NumericProperty(1.0)
     CYCLE_S = 4.0
 
     def on_enter(self, *_args):
+        app = App.get_running_app()
+        if app.journey.end_reason == "error":
+            self.notice = _(APOLOGY)
+            Clock.schedule_once(lambda _dt: setattr(self, "notice", ""), 10)
         self._index = 0
         self._show_next()
         self._cycle = Clock.schedule_interval(lambda _dt: self._show_next(), self.CYCLE_S)

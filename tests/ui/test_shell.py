@@ -84,3 +84,18 @@ def test_bad_configuration_gives_one_clear_message(kiosk_factory, display, tmp_p
     assert "site.toml" in out.stderr and "[printer] columns" in out.stderr
     assert "expected whole number" in out.stderr and "'wide'" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_unexpected_error_in_the_ui_returns_to_attract_and_keeps_running(kiosk):
+    kiosk.tap("start_button")
+    kiosk.wait_for_screen("home")
+    kiosk.tap("lang_en")
+    kiosk.ask(cmd="crash")
+    state = kiosk.wait_for(lambda s: s["screen"] == "attract" and s["settled"], "the failsafe")
+    assert state["end_reason"] == "error" and state["session_empty"] and kiosk.alive()
+    assert "went wrong" in kiosk.widget("notice")["text"] or "qualcosa" in kiosk.widget("notice")["text"]
+    assert "unhandled exception in the UI loop" in kiosk.log_text()
+    kiosk.screenshot("failsafe")
+    kiosk.tap("start_button")                         # and the next citizen can start
+    kiosk.wait_for_screen("home")
+
