@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import math
-import warnings
 from dataclasses import dataclass
 
 import cv2
@@ -15,8 +14,8 @@ import numpy as np
 import yuface
 
 log = logging.getLogger("kiosk.photo")
-# yuface warns on every frame wider than 640 px; the width is our choice (detect_width), not an accident
-warnings.filterwarnings("ignore", message="Image size", module="yuface")
+#: YuNet degrades on larger inputs (yuface warns above this): frames are scaled so neither side exceeds it.
+YUNET_MAX_SIDE = 960
 
 Point = tuple[float, float]
 
@@ -63,7 +62,7 @@ def detect_faces(frame: np.ndarray, *, detect_width: int = 640, min_score: int =
     if frame is None or frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
         raise ValueError("expected a BGR image (H x W x 3, uint8)")
     h, w = frame.shape[:2]
-    scale = min(1.0, detect_width / w)
+    scale = min(1.0, detect_width / w, YUNET_MAX_SIDE / max(h, w))
     small = frame if scale == 1.0 else cv2.resize(frame, (round(w * scale), round(h * scale)),
                                                   interpolation=cv2.INTER_AREA)
     confs, boxes, marks = yuface.detect(np.ascontiguousarray(small), conf=min_score / 100)
