@@ -144,3 +144,26 @@ def test_video_file_through_opencv_plays_and_restarts_at_the_end(tmp_path):
         assert cam.status().ready
     finally:
         cam.close()
+
+
+def test_network_camera_over_http_mjpeg_goes_away_and_comes_back():
+    """The simulator as an IP camera (multipart JPEG over loopback HTTP), read by OpenCV/FFmpeg."""
+    from simulators.camera.mjpeg import MjpegServer
+    sim = CameraSimulator("compliant", width=320, height=240, fps=25)
+    server = MjpegServer(sim)
+    url = server.start()
+    cam = CameraDriver(url, frame_timeout=2.0, backoff=fast_backoff())
+    cam.open()
+    try:
+        frame = cam.wait_frame(0, timeout=20)
+        assert frame is not None and frame.size == (320, 240)
+        assert wait_until(lambda: cam.status().ready)
+        server.stop()
+        assert wait_until(lambda: cam.status().state is DeviceState.OFFLINE, timeout=15)
+        server.start()                                   # same port: the camera is back on the network
+        assert wait_until(lambda: cam.status().ready, timeout=20)
+        seq = cam.latest().seq
+        assert cam.wait_frame(seq, timeout=5) is not None
+    finally:
+        cam.close()
+        server.stop()
