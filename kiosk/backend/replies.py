@@ -94,9 +94,13 @@ class _Reader:
         self.route = route
 
     def fail(self, path: str, want: str, value: Any) -> MalformedReplyError:
-        shown = repr(value)
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
+        # Text is described, not quoted: a garbled reply may carry a citizen's data, and this goes to the log.
+        if isinstance(value, str):
+            shown = f"text of {len(value)} characters"
+        elif isinstance(value, (dict, list)):
+            shown = f"{type(value).__name__} of {len(value)} items"
+        else:
+            shown = repr(value)[:40]
         return MalformedReplyError(f"reply to {self.route}: {path} should be {want}, found {shown}")
 
     def obj(self, value: Any, path: str) -> dict:

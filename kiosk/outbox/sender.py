@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import random
+import sqlite3
 import threading
 import time
 from typing import Callable
@@ -89,6 +90,10 @@ class OutboxSender:
         while not self._stop.is_set():
             try:
                 delay = self.run_once()
+            except sqlite3.DatabaseError as exc:
+                self.alert = f"The outbox database cannot be read ({exc}); stored requests wait."
+                log.error("%s", self.alert)
+                delay = self.idle_s
             except Exception:
                 log.exception("outbox sender step failed; retrying shortly")
                 delay = self.idle_s

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from kiosk.backend.errors import MalformedReplyError
 from kiosk.backend.replies import (read_catalog, read_heartbeat_reply, read_practice_status,
                                    read_request_reply)
-from kiosk.outbox import Outbox, OutboxSender, OutcomeKind
+from kiosk.outbox import CircuitBreaker, Outbox, OutboxSender, OutcomeKind
 from tests.backend.conftest import CITIZEN, KIOSK, wait_until
 
 json_values = st.recursive(
@@ -90,7 +90,8 @@ def test_notice_codes_with_a_wrong_check_are_refused(code):
 def test_sender_thread_survives_garbled_replies(tmp_path_factory, sim, client, seed):
     sim.set_faults(malformed_rate=0.7, drop_rate=0.1, seed=seed)
     box = Outbox(tmp_path_factory.mktemp("o") / "o.sqlite", KIOSK)
-    sender = OutboxSender(box, client, backoff_base_s=0.005, backoff_cap_s=0.02, max_malformed=1000, idle_s=0.05)
+    sender = OutboxSender(box, client, backoff_base_s=0.005, backoff_cap_s=0.02, max_malformed=1000, idle_s=0.05,
+                          breaker=CircuitBreaker(threshold=5, open_s=0.05, max_open_s=0.2))
     sender.start()
     try:
         rows = [box.submit("anpr.residenza", CITIZEN, {"n": i})[1] for i in range(3)]
