@@ -46,7 +46,7 @@ def live_run(seconds: float, scenario: str) -> dict:
     threading.Event().wait(seconds)
     p1, g1, t1 = live.preview_count, live.guidance_count, time.perf_counter()
     times = live.analysis_times[n0:]
-    live.stop()
+    live.stop(wait=2.0)
     cam.close()
     sim.stop()
     return {"preview_fps": (p1 - p0) / (t1 - t0), "guidance_hz": (g1 - g0) / (t1 - t0),

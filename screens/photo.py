@@ -168,6 +168,7 @@ class PhotoScreen(Screen):
         return False
 
     def _capture(self) -> None:
+        self._live.stop()                 # the final check gets the CPU; the preview freezes meanwhile
         self.phase = "checking"
         self._say(MSG_CHECKING)
         threading.Thread(target=self._capture_worker, name="photo-capture", daemon=True).start()

@@ -40,33 +40,38 @@ class LiveGuidance:
         self.preview_width = preview_width
         self.mirror = mirror
         self.guidance_period = 1.0 / guidance_hz   # above 10 Hz, the rest of the CPU goes to the preview
-        self._stop = threading.Event()
+        self._run: threading.Event | None = None      # the stop flag of the current run
         self._threads: list[threading.Thread] = []
         self.preview_count = 0
         self.guidance_count = 0
         self.analysis_times: list[float] = []
 
     def start(self) -> None:
-        if self._threads:
+        if self._run is not None:
             return
-        self._stop.clear()
+        run = self._run = threading.Event()
         self.tracker.reset()
-        self._threads = [threading.Thread(target=self._preview_loop, name="photo-preview", daemon=True),
-                         threading.Thread(target=self._analysis_loop, name="photo-analysis", daemon=True)]
+        self._threads = [threading.Thread(target=self._preview_loop, args=(run,), name="photo-preview", daemon=True),
+                         threading.Thread(target=self._analysis_loop, args=(run,), name="photo-analysis",
+                                          daemon=True)]
         for t in self._threads:
             t.start()
 
-    def stop(self, timeout: float = 2.0) -> None:
-        self._stop.set()
-        for t in self._threads:
-            t.join(timeout)
+    def stop(self, wait: float = 0.0) -> None:
+        """Stop this run. Returns at once by default (the UI thread calls it): each run has its own stop flag,
+        so a new ``start`` never revives threads that are still finishing their last frame."""
+        run, self._run = self._run, None
+        if run is not None:
+            run.set()
+        threads, self._threads = self._threads, []
+        for t in threads if wait > 0 else ():
+            t.join(wait)
             if t.is_alive():
-                log.error("photo: %s did not stop within %.1f s", t.name, timeout)
-        self._threads = []
+                log.error("photo: %s did not stop within %.1f s", t.name, wait)
 
     @property
     def running(self) -> bool:
-        return bool(self._threads) and not self._stop.is_set()
+        return self._run is not None
 
     def preview_image(self, frame: Frame) -> np.ndarray:
         """RGB, bottom row first (the order a GL texture wants), scaled to the preview width."""
@@ -76,24 +81,26 @@ class LiveGuidance:
         small = cv2.flip(small, -1 if self.mirror else 0)      # mirror like a mirror; flip rows for GL
         return cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
 
-    def _preview_loop(self) -> None:
+    def _preview_loop(self, stop: threading.Event) -> None:
         seq = 0
-        while not self._stop.is_set():
+        while not stop.is_set():
             frame = self.camera.wait_frame(seq, timeout=0.5)
             if frame is None:
                 continue
             seq = frame.seq
+            if stop.is_set():
+                break
             try:
                 self.on_preview(self.preview_image(frame), frame.seq)
                 self.preview_count += 1
             except Exception:
                 log.exception("photo: preview callback failed")
 
-    def _analysis_loop(self) -> None:
+    def _analysis_loop(self, stop: threading.Event) -> None:
         seq = 0
         next_at = time.monotonic()
-        while not self._stop.is_set():
-            if self._stop.wait(max(0.0, next_at - time.monotonic())):
+        while not stop.is_set():
+            if stop.wait(max(0.0, next_at - time.monotonic())):
                 break
             frame = self.camera.wait_frame(seq, timeout=0.5)
             if frame is None:
@@ -108,6 +115,8 @@ class LiveGuidance:
             self.analysis_times.append(report.elapsed_s)
             if len(self.analysis_times) > 1000:
                 del self.analysis_times[:500]
+            if stop.is_set():
+                break
             stable = self.tracker.update(report)
             self.guidance_count += 1
             try:

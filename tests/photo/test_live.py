@@ -31,7 +31,7 @@ def rig():
     live = LiveGuidance(cam, PhotoAnalyser(), on_preview=on_preview, on_guidance=on_guidance,
                         preview_width=480)
     yield sim, live, previews, guidance, threads
-    live.stop()
+    live.stop(wait=2.0)
     cam.close()
     sim.stop()
 
@@ -49,5 +49,19 @@ def test_guidance_follows_the_person_and_becomes_stable_when_compliant(rig):
     assert threads == {"photo-preview", "photo-analysis"}
     seqs = [s for _shape, s in previews]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)     # each frame once, never an old one
-    live.stop()
+    live.stop(wait=2.0)
     assert not live.running
+
+
+def test_a_restart_right_after_a_stop_never_leaves_two_runs_alive(rig):
+    _sim, live, previews, _guidance, _threads = rig
+    live.start()
+    assert wait_until(lambda: len(previews) >= 2, timeout=20)
+    live.stop()                     # returns at once, as the UI thread needs
+    live.start()
+
+    def running() -> list[str]:
+        return sorted(t.name for t in threading.enumerate() if t.name.startswith("photo-"))
+    assert wait_until(lambda: running() == ["photo-analysis", "photo-preview"], timeout=10), running()
+    n = len(previews)
+    assert wait_until(lambda: len(previews) > n + 3, timeout=10)
