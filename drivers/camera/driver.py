@@ -80,7 +80,7 @@ class CameraDriver(ResilientDevice):
 
     # --- ResilientDevice ----------------------------------------------------------------------------
     def _connect(self) -> None:
-        source = open_source(self.url, self.width, self.height, self.fps)
+        source = open_source(self.url, self.width, self.height, self.fps, self.frame_timeout)
         try:
             first = source.read(self.frame_timeout)
         except Exception:

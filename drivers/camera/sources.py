@@ -33,9 +33,10 @@ class FrameSource(Protocol):
 class OpenCvSource:
     """cv2.VideoCapture with one buffered frame. Files are paced at ``fps`` so they look like a camera."""
 
-    def __init__(self, url: DeviceUrl, width: int, height: int, fps: float) -> None:
+    def __init__(self, url: DeviceUrl, width: int, height: int, fps: float, timeout: float = 2.0) -> None:
         self.fps = fps
         self.is_file = url.scheme == "file"
+        network = url.scheme in ("rtsp", "http", "https")
         if url.scheme == "v4l2":
             target = url.path or url.host
             spec: int | str = int(target) if target.isdigit() else target
@@ -43,7 +44,12 @@ class OpenCvSource:
             spec = url.path
         else:
             spec = url.raw
-        self._cap = cv2.VideoCapture(spec)
+        if network:   # FFmpeg would otherwise wait for ever on a camera that accepts and then says nothing
+            ms = int(timeout * 1000)
+            self._cap = cv2.VideoCapture(spec, cv2.CAP_FFMPEG, [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms,
+                                                                 cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms])
+        else:
+            self._cap = cv2.VideoCapture(spec)
         if not self._cap.isOpened():
             self._cap.release()
             raise CameraNotFound(f"cannot open camera source {url.raw!r}")
@@ -102,9 +108,9 @@ class SimulatorSource:
         self._stream.release()
 
 
-def open_source(url: DeviceUrl, width: int, height: int, fps: float) -> FrameSource:
+def open_source(url: DeviceUrl, width: int, height: int, fps: float, timeout: float = 2.0) -> FrameSource:
     if url.scheme == "sim":
         return SimulatorSource(url, width, height, fps)
     if url.scheme in ("v4l2", "file", "rtsp", "http", "https"):
-        return OpenCvSource(url, width, height, fps)
+        return OpenCvSource(url, width, height, fps, timeout)
     raise DeviceError(f"{url.raw!r}: a camera cannot be reached over {url.scheme}://")

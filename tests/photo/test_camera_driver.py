@@ -167,3 +167,23 @@ def test_network_camera_over_http_mjpeg_goes_away_and_comes_back():
     finally:
         cam.close()
         server.stop()
+
+
+def test_a_network_camera_that_accepts_and_then_says_nothing_is_offline_not_hung():
+    import socket
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    port = listener.getsockname()[1]
+    cam = CameraDriver(f"http://127.0.0.1:{port}/stream.mjpg", frame_timeout=1.0, backoff=fast_backoff())
+    cam.open()
+    worker = cam._thread
+    try:
+        assert wait_until(lambda: cam.status().state is DeviceState.OFFLINE, timeout=15)
+        assert "cannot" in cam.status().detail
+        assert cam.latest() is None
+    finally:
+        cam.close(timeout=5)
+        listener.close()
+    assert not worker.is_alive()          # no read left hanging on the silent camera
+    assert cam.status().detail == "closed"
