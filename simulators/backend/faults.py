@@ -18,6 +18,9 @@ class Faults:
     drop_rate: float = 0.0           # share of calls whose connection is dropped AFTER the work was done
     malformed_rate: float = 0.0      # share of successful replies replaced by a malformed body (work done)
     drip_ms: int = 0                 # send each reply one byte every drip_ms milliseconds
+    override_status: int | None = None   # answer every /v1 call with this status and override_body, no work done
+    override_body: str = ""          # (latin-1: each character is one byte, so any bytes can be sent)
+    override_retry_after: str | None = None
     seed: int | None = None
 
     def update(self, values: dict) -> None:
@@ -35,6 +38,17 @@ class Faults:
             elif key == "unavailable_status":
                 if value not in (429, 503):
                     raise ValueError(f"{key} must be 429 or 503, found {value!r}")
+            elif key == "override_status":
+                if value is not None and (not isinstance(value, int) or not 100 <= value <= 599):
+                    raise ValueError(f"{key} must be an HTTP status or null, found {value!r}")
+            elif key in ("override_body", "override_retry_after"):
+                if not isinstance(value, str) and not (key == "override_retry_after" and value is None):
+                    raise ValueError(f"{key} must be text, found {value!r}")
+                if isinstance(value, str):
+                    try:
+                        value.encode("latin-1")
+                    except UnicodeEncodeError:
+                        raise ValueError(f"{key} must be latin-1 text (one character per byte)") from None
             elif key == "seed":
                 if value is not None and not isinstance(value, int):
                     raise ValueError(f"seed must be a whole number, found {value!r}")

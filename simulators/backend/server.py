@@ -296,9 +296,6 @@ class _Handler(BaseHTTPRequestHandler):
         self._raw = self.rfile.read(length)
         return True
 
-    def _body(self, limit: int) -> bytes | None:
-        return self._raw
-
     def _auth(self) -> str | None:
         header = self.headers.get("Authorization", "")
         token = header[7:].strip() if header.startswith("Bearer ") else ""
@@ -319,6 +316,10 @@ class _Handler(BaseHTTPRequestHandler):
         if f.unavailable_retry_after is not None:
             self._json(f.unavailable_status, {"error": "unavailable"},
                        {"Retry-After": str(f.unavailable_retry_after)})
+            return True
+        if f.override_status is not None:
+            headers = {"Retry-After": f.override_retry_after} if f.override_retry_after is not None else None
+            self._send(f.override_status, f.override_body.encode("latin-1"), headers)
             return True
         if self.sim.dice.hit(f.error_rate):
             self._json(self.sim.dice.choice((500, 502, 503)), {"error": "internal"})
@@ -383,9 +384,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not _SHA.match(sha):
             self._json(400, {"error": "bad_hash"})
             return
-        data = self._body(MAX_BLOB)
-        if data is None:
-            return
+        data = self._raw
         if hashlib.sha256(data).hexdigest() != sha:
             self._json(400, {"error": "hash_mismatch"})
             return
@@ -396,9 +395,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply_success(201 if created else 200, {"sha256": sha, "size": len(data)})
 
     def _post_request(self, kiosk: str) -> None:
-        raw = self._body(MAX_BODY)
-        if raw is None:
-            return
+        raw = self._raw
         key = self.headers.get("Idempotency-Key", "")
         if not _UUID.match(key):
             self._json(400, {"error": "malformed", "detail": "Idempotency-Key must be a UUID"})
@@ -472,9 +469,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply_success(200, body, {"ETag": etag, "Cache-Control": "no-cache"})
 
     def _heartbeat(self, kiosk: str, path_kiosk: str) -> None:
-        raw = self._body(MAX_BODY)
-        if raw is None:
-            return
+        raw = self._raw
         if path_kiosk != kiosk:
             self._json(403, {"error": "forbidden"})
             return
@@ -503,9 +498,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, {"requests": len(rows), "completed": sum(r["status_code"] == 201 for r in rows),
                              "faults": sim.faults.as_dict()})
         elif method == "POST" and parts in (["faults"], ["commands"], ["catalog"]):
-            raw = self._body(MAX_BODY)
-            if raw is None:
-                return
+            raw = self._raw
             try:
                 body = json.loads(raw.decode("utf-8") or "{}")
                 if not isinstance(body, dict):

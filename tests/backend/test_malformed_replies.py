@@ -102,3 +102,31 @@ def test_sender_thread_survives_garbled_replies(tmp_path_factory, sim, client, s
         sim.set_faults(malformed_rate=0.0, drop_rate=0.0)
         sender.stop()
         box.close()
+
+
+STATUSES = [200, 201, 202, 204, 301, 400, 401, 404, 409, 410, 418, 422, 429, 500, 502, 503, 504]
+bodies = st.one_of(json_values.map(json.dumps), st.binary(max_size=300).map(lambda b: b.decode("latin-1")),
+                   st.builds(lambda fields: json.dumps({"error": "validation", "fields": fields}), json_values),
+                   st.sampled_from(['{"error": "in_progress"}', '{"error": "idempotency_key_reused"}',
+                                    '{"error": "missing_blob"}', '{"error": 3}', "", "[]", "null"]))
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(status=st.sampled_from(STATUSES), body=bodies,
+       retry_after=st.none() | st.sampled_from(["0", "5", "-1", "soon", "Wed, 21 Oct 2015 07:28:00 GMT", "9" * 30]))
+def test_any_reply_over_the_wire_never_crashes_the_sender(tmp_path_factory, sim, client, status, body,
+                                                          retry_after):
+    from drivers.clock import FakeClock
+    clock = FakeClock()
+    box = Outbox(tmp_path_factory.mktemp("w") / "o.sqlite", KIOSK, clock=clock)
+    sender = OutboxSender(box, client, clock=clock)
+    try:
+        _, row = box.submit("anpr.residenza", CITIZEN, {})
+        sim.set_faults(override_status=status, override_body=body, override_retry_after=retry_after)
+        sender.run_once()                            # must not raise, whatever came back
+        outcome = box.outcome(row)
+        assert outcome.kind is not OutcomeKind.DELIVERED
+        assert outcome.error                         # the technician can read what went wrong
+    finally:
+        sim.set_faults(override_status=None, override_body="", override_retry_after=None)
+        box.close()
