@@ -145,3 +145,41 @@ def test_garbage_input_is_a_clear_error_not_a_crash():
 def test_every_instruction_has_an_italian_translation():
     for text in {*INSTRUCTIONS.values(), READY}:
         assert translate(text, "it") != text, text
+
+
+def test_side_light_made_from_the_compliant_frame_fails_even_lighting_only(analyser):
+    """Light falling off across the face (1.25x on one cheek, 0.55x on the other), the rest unchanged."""
+    frame = sim_frame("compliant")
+    face = analyser.final_check(frame).faces[0]
+    x = np.arange(frame.shape[1], dtype=np.float32)
+    gain = np.clip(1.0 - (x - face.eye_mid[0]) / face.eye_distance * 0.4, 0.55, 1.25)
+    lit = np.clip(frame.astype(np.float32) * gain[None, :, None], 0, 255).astype(np.uint8)
+    report = analyser.final_check(lit)
+    assert [r.check for r in report.failed] == [Check.EVEN_LIGHTING], report.table()
+    assert report.instruction == "Uneven light on your face: the light will be adjusted"
+
+
+@pytest.mark.parametrize("dy, side, instruction", [
+    (110, Side.LOW, "Raise your face to the guide"),
+    (-110, Side.HIGH, "Lower your face to the guide"),
+])
+def test_a_person_too_low_or_too_high_in_the_frame_fails_the_eye_line(analyser, dy, side, instruction):
+    """The crop can follow the face only as far as the frame goes: 110 px lower or higher is too far."""
+    frame = sim_frame("compliant")
+    m = np.float32([[1, 0, 0], [0, 1, dy]])
+    moved = cv2.warpAffine(frame, m, (frame.shape[1], frame.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+    report = analyser.final_check(moved)
+    assert [r.check for r in report.failed] == [Check.EYE_LINE], report.table()
+    assert report.result(Check.EYE_LINE).side is side
+    assert report.instruction == instruction
+
+
+def test_reflections_on_glasses_made_from_the_compliant_frame_fail_the_glare_check(analyser):
+    frame = sim_frame("compliant").copy()
+    face = analyser.final_check(frame).faces[0]
+    ed = face.eye_distance
+    for ex, ey in (face.eye_left, face.eye_right):       # a lamp's reflection on each lens
+        cv2.circle(frame, (int(ex + 0.15 * ed), int(ey - 0.12 * ed)), int(0.12 * ed), (255, 255, 255), -1)
+    report = analyser.final_check(frame)
+    assert [r.check for r in report.failed] == [Check.GLARE], report.table()
+    assert report.instruction == "Reflections on your glasses: tilt them a little"
