@@ -27,31 +27,34 @@ CITIZEN = {"codice_fiscale": "RSSMRA80A01H501U", "surname": "ROSSI", "given_name
            "birth_date": "1980-01-01", "identified_by": "health_card"}
 
 
-def raw_insert_fsync_rate(path: Path, n: int) -> float:
-    """One INSERT per committed transaction, WAL + synchronous=FULL: the disk's durable-commit ceiling."""
-    db = sqlite3.connect(path, isolation_level=None)
+def submit_rates(workdir: Path, n: int, chunk: int = 50) -> tuple[float, float]:
+    """(raw SQLite insert+fsync per second, durable outbox submits per second) on the same disk.
+
+    Raw = one 400-byte INSERT per committed transaction, WAL + synchronous=FULL: the disk's durable-commit
+    ceiling. The two run interleaved in chunks, so a disk shared with other work slows both alike."""
+    db = sqlite3.connect(workdir / "raw.sqlite", isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
     db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, payload BLOB)")
+    box = Outbox(workdir / "outbox-s.sqlite", KIOSK)
     payload = b"x" * 400
-    started = time.perf_counter()
-    for _ in range(n):
-        db.execute("BEGIN")
-        db.execute("INSERT INTO t (payload) VALUES (?)", (payload,))
-        db.execute("COMMIT")
-    elapsed = time.perf_counter() - started
+    raw_s = ours_s = 0.0
+    done = 0
+    while done < n:
+        t = time.perf_counter()
+        for _ in range(chunk):
+            db.execute("BEGIN")
+            db.execute("INSERT INTO t (payload) VALUES (?)", (payload,))
+            db.execute("COMMIT")
+        raw_s += time.perf_counter() - t
+        t = time.perf_counter()
+        for i in range(chunk):
+            box.submit("anpr.residenza", CITIZEN, {"use": "bench", "i": done + i})
+        ours_s += time.perf_counter() - t
+        done += chunk
     db.close()
-    return n / elapsed
-
-
-def outbox_submit_rate(path: Path, n: int) -> float:
-    box = Outbox(path, KIOSK)
-    started = time.perf_counter()
-    for i in range(n):
-        box.submit("anpr.residenza", CITIZEN, {"use": "bench", "i": i})
-    elapsed = time.perf_counter() - started
     box.close()
-    return n / elapsed
+    return done / raw_s, done / ours_s
 
 
 def delivery(workdir: Path, n: int) -> tuple[float, float, float]:
@@ -126,15 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     n_submit, n_deliver, n_backlog = (300, 300, 1000) if args.quick else (2000, 2000, 10000)
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         work = Path(tmp)
-        raws, ourss = [], []
-        for r in range(3):          # interleaved rounds: the disk is shared, its speed drifts
-            raws.append(raw_insert_fsync_rate(work / f"raw{r}.sqlite", n_submit))
-            ourss.append(outbox_submit_rate(work / f"outbox{r}.sqlite", n_submit))
-        raw, ours = statistics.median(raws), statistics.median(ourss)
+        raw, ours = submit_rates(work, n_submit)
         rate, p50, p99 = delivery(work, n_deliver)
         drain_s, posts = drain_after_outage(work, n_backlog)
         rows = [
-            ("raw SQLite insert+fsync (WAL, FULL)", f"{raw:,.0f} /s", f"median of 3 rounds of {n_submit}"),
+            ("raw SQLite insert+fsync (WAL, FULL)", f"{raw:,.0f} /s", f"n={n_submit}, interleaved in chunks of 50"),
             ("durable outbox submits (WAL, FULL)", f"{ours:,.0f} /s", f"ratio {ours / raw:.2f} (target >= 0.80)"),
             ("delivery throughput (loopback)", f"{rate:,.0f} req/s", f"burst of {n_deliver}"),
             ("delivery latency p50", f"{p50:,.1f} ms", "one at a time, submit -> delivered"),

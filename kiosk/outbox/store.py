@@ -44,7 +44,6 @@ CREATE TABLE IF NOT EXISTS outbox (
     result TEXT,
     finished_at REAL);
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at, id);
-CREATE INDEX IF NOT EXISTS outbox_finished ON outbox (state, finished_at);
 CREATE TABLE IF NOT EXISTS blobs (
     outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
     sha256 TEXT NOT NULL,
@@ -190,9 +189,8 @@ class Outbox:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
                     day = now.strftime("%Y-%m-%d")
-                    self._db.execute("INSERT OR IGNORE INTO ref_counters (day, last) VALUES (?, 0)", (day,))
-                    self._db.execute("UPDATE ref_counters SET last = last + 1 WHERE day = ?", (day,))
-                    seq = self._db.execute("SELECT last FROM ref_counters WHERE day = ?", (day,)).fetchone()[0]
+                    seq = self._db.execute("INSERT INTO ref_counters (day, last) VALUES (?, 1) ON CONFLICT (day) "
+                                           "DO UPDATE SET last = last + 1 RETURNING last", (day,)).fetchone()[0]
                     local_ref = make_reference(self.kiosk_id, now.date(), seq)
                     payload = {"kiosk_id": self.kiosk_id, "local_ref": local_ref, "service": service,
                                "locale": locale, "created_at": now.isoformat(timespec="seconds"),
