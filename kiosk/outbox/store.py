@@ -112,7 +112,8 @@ class OutboxStats:
 
 class Outbox:
     def __init__(self, path: str | os.PathLike, kiosk_id: str, *, clock: Clock = SYSTEM_CLOCK,
-                 retention_days: float = 30, max_bytes: int = 512 * 1024 * 1024) -> None:
+                 retention_days: float = 30, max_bytes: int = 512 * 1024 * 1024,
+                 busy_timeout_s: float = 10.0) -> None:
         self.path = Path(path)
         self.kiosk_id = kiosk_id
         self.clock = clock
@@ -124,7 +125,8 @@ class Outbox:
         self._submit_listeners: list[Callable[[], None]] = []
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=10)
+            self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
+                                       timeout=busy_timeout_s)
             self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
             mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if mode.lower() != "wal":
@@ -137,7 +139,11 @@ class Outbox:
             self._db.executescript(SCHEMA)
             page = self._db.execute("PRAGMA page_size").fetchone()[0]
             self._db.execute(f"PRAGMA max_page_count={max(64, max_bytes // page)}")
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.OperationalError as exc:      # locked, no permission, I/O: not a reason to set it aside
+            if getattr(self, "_db", None) is not None:
+                self._db.close()
+            raise OutboxError(f"outbox database {self.path} cannot be opened ({exc})") from None
+        except sqlite3.DatabaseError as exc:         # not a database / malformed / failed integrity check
             if getattr(self, "_db", None) is not None:
                 self._db.close()
             raise OutboxCorruptError(f"outbox database {self.path} is unreadable or corrupt ({exc})") from None

@@ -306,3 +306,22 @@ def test_threaded_sender_survives_a_backend_outage(tmp_path, client, sim):
     finally:
         sender.stop()
         box.close()
+
+
+def test_a_busy_database_is_not_mistaken_for_a_corrupt_one(tmp_path, clock):
+    from kiosk.outbox import OutboxError
+    path = tmp_path / "outbox.sqlite"
+    box = Outbox(path, KIOSK, clock=clock)
+    box.submit("anpr.residenza", CITIZEN, {})
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(OutboxError) as exc:
+            Outbox.open_or_quarantine(path, KIOSK, clock=clock, busy_timeout_s=0.2)
+        assert not isinstance(exc.value, OutboxCorruptError)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert not [p for p in tmp_path.iterdir() if ".corrupt-" in p.name]
+    assert box.pending_count() == 1
+    box.close()
