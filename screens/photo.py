@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 from kivy.clock import Clock
@@ -19,11 +19,13 @@ from kivy.graphics.texture import Texture
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, OptionProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from drivers.camera import CameraDriver
 from kiosk.i18n import N_, _, on_language_change
 from kiosk.photo.analyser import PhotoAnalyser
 from kiosk.photo.live import Guidance, LiveGuidance
 from kiosk.photo.output import PhotoOutputError, document_photo
+
+if TYPE_CHECKING:
+    from drivers.camera import CameraDriver
 
 log = logging.getLogger("kiosk.screens.photo")
 
@@ -51,7 +53,7 @@ class PhotoScreen(Screen):
     good = BooleanProperty(False)           # every live check passes: the guide turns green
     guide = ListProperty([0.0, 0.0, 1.0, 1.0])   # the target crop in the preview, normalised x, y, w, h
 
-    def __init__(self, camera: CameraDriver, analyser: PhotoAnalyser, on_accept: Callable[[bytes], None],
+    def __init__(self, camera: "CameraDriver", analyser: PhotoAnalyser, on_accept: Callable[[bytes], None],
                  on_skip: Callable[[], None], *, max_attempts: int = 3, countdown_s: int = 3,
                  camera_timeout_s: float = 8.0, on_activity: Callable[[], None] | None = None, **kw) -> None:
         kw.setdefault("name", "photo")
@@ -72,6 +74,7 @@ class PhotoScreen(Screen):
         self._watch_event = None
         self._photo: bytes | None = None
         self._source_msg = MSG_STARTING
+        self._camera_silent_since: float | None = None
         self._live = LiveGuidance(camera, analyser, on_preview=self._preview_from_worker,
                                   on_guidance=self._guidance_from_worker)
         self._unsubscribe_lang = on_language_change(lambda _lang: Clock.schedule_once(self._retranslate, 0))
@@ -80,9 +83,9 @@ class PhotoScreen(Screen):
     def on_pre_enter(self, *_args) -> None:
         self.attempts_left = self.max_attempts
         self._drop_photo()
+        self._camera_silent_since = None
         self._start_preview()
         self._watch_event = Clock.schedule_interval(self._watch_camera, 0.5)
-        self._camera_silent_since: float | None = None
 
     def on_leave(self, *_args) -> None:
         self._live.stop()
@@ -245,8 +248,6 @@ class PhotoScreen(Screen):
             return
         self._drop_photo()
         self._attempt_used("")
-        if self.phase == "preview":
-            self._say("")
 
     def skip(self) -> None:
         if self.phase in ("failed", "camera_down"):

@@ -32,11 +32,15 @@ class PhotoAnalyser:
         """Remember the colour of the empty backdrop (a frame with nobody in it); False if a face is there."""
         if detect_faces(empty_frame, detect_width=self.t.detect_width, min_score=self.t.min_face_score):
             return False
+        self.remember_backdrop(empty_frame)
+        return True
+
+    def remember_backdrop(self, empty_frame: np.ndarray) -> None:
+        """Take the backdrop colour from a frame already known to show nobody (live guidance does this)."""
         h, w = empty_frame.shape[:2]
         mean = empty_frame[h // 10:h // 2, w // 10:w - w // 10].reshape(-1, 3).mean(axis=0)
         self.backdrop_lab = cv2.cvtColor((mean / 255.0).astype(np.float32).reshape(1, 1, 3),
                                          cv2.COLOR_BGR2Lab).reshape(3)
-        return True
 
     def analyse(self, frame: np.ndarray, *, detect_width: int | None = None,
                 refine_widths: tuple[int, ...] = REFINE_WIDTHS) -> PhotoReport:

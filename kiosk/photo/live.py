@@ -117,6 +117,8 @@ class LiveGuidance:
                 del self.analysis_times[:500]
             if stop.is_set():
                 break
+            if not report.faces:          # nobody there: the backdrop as it looks now, for the colour check
+                self.analyser.remember_backdrop(frame.image)
             stable = self.tracker.update(report)
             self.guidance_count += 1
             try:

@@ -8,6 +8,7 @@ import pytest
 from drivers.backoff import Backoff
 from drivers.camera import CameraDriver
 from kiosk.photo.analyser import PhotoAnalyser
+from kiosk.photo.checks import Check
 from kiosk.photo.live import LiveGuidance
 from simulators.camera import CameraSimulator
 from tests.photo.test_camera_driver import wait_until
@@ -65,3 +66,15 @@ def test_a_restart_right_after_a_stop_never_leaves_two_runs_alive(rig):
     assert wait_until(lambda: running() == ["photo-analysis", "photo-preview"], timeout=10), running()
     n = len(previews)
     assert wait_until(lambda: len(previews) > n + 3, timeout=10)
+
+
+def test_the_empty_backdrop_is_learnt_while_nobody_is_there(rig):
+    sim, live, _previews, guidance, _threads = rig
+    assert live.analyser.backdrop_lab is None
+    sim.set_scenario("nobody")
+    live.start()
+    assert wait_until(lambda: guidance and not guidance[-1].report.faces, timeout=20)
+    assert live.analyser.backdrop_lab is not None
+    sim.set_scenario("compliant")
+    assert wait_until(lambda: guidance and guidance[-1].report.ok, timeout=30)
+    assert "from the empty backdrop" in guidance[-1].report.result(Check.BACKGROUND).detail
