@@ -27,6 +27,9 @@ log = logging.getLogger("kiosk.outbox")
 
 MAX_PHOTO_BYTES = 1024 * 1024
 OUTBOX_FILENAME = "outbox.sqlite"     # inside [data] dir
+#: No retry is ever scheduled further ahead than this; a row that is, was scheduled before the wall clock was
+#: set back (a wrong RTC corrected by NTP) and is due now rather than in a year.
+MAX_SCHEDULE_AHEAD_S = 2 * 3600.0
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY,
@@ -286,15 +289,17 @@ class Outbox:
         now = self.clock.now().timestamp()
         with self._lock:
             row = self._db.execute("SELECT id, uuid, local_ref, service, payload, attempts, malformed FROM outbox "
-                                   "WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT 1",
-                                   (now,)).fetchone()
+                                   "WHERE state = 'pending' AND (next_attempt_at <= ? OR next_attempt_at > ?) "
+                                   "ORDER BY id LIMIT 1", (now, now + MAX_SCHEDULE_AHEAD_S)).fetchone()
         return PendingRow(*row) if row else None
 
     def seconds_until_next_due(self) -> float | None:
         now = self.clock.now().timestamp()
         with self._lock:
             nxt = self._db.execute("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'").fetchone()[0]
-        return None if nxt is None else max(0.0, nxt - now)
+        if nxt is None:
+            return None
+        return 0.0 if nxt - now > MAX_SCHEDULE_AHEAD_S else max(0.0, nxt - now)
 
     def blobs_to_upload(self, row_id: int) -> list[tuple[str, bytes]]:
         with self._lock:

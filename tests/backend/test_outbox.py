@@ -325,3 +325,18 @@ def test_a_busy_database_is_not_mistaken_for_a_corrupt_one(tmp_path, clock):
     assert not [p for p in tmp_path.iterdir() if ".corrupt-" in p.name]
     assert box.pending_count() == 1
     box.close()
+
+
+def test_a_wall_clock_set_back_does_not_strand_scheduled_retries(tmp_path, client, sim):
+    clock = FakeClock(start=1e7)
+    box = Outbox(tmp_path / "o.sqlite", KIOSK, clock=clock)
+    sim.set_faults(unavailable_retry_after=600)
+    _, row = box.submit("anpr.residenza", CITIZEN, {})
+    make_sender(box, client, clock).run_once()
+    sim.set_faults(unavailable_retry_after=None)
+    assert box.next_due() is None                    # scheduled 10 minutes ahead
+    clock.advance(-30 * 86400)                       # NTP corrects a real-time clock that was a month ahead
+    assert box.next_due() is not None and box.seconds_until_next_due() == 0
+    make_sender(box, client, clock).run_once()       # e.g. after the restart that follows
+    assert box.outcome(row).kind is OutcomeKind.DELIVERED
+    box.close()
