@@ -184,6 +184,15 @@ class Outbox:
                photos: Sequence[bytes] = ()) -> tuple[str, int]:
         """Store a request durably and return ``(local_ref, row_id)`` for the receipt. Raises OutboxError
         (full disk, corrupt database) with a clear message; nothing half-stored remains."""
+        if not isinstance(service, str) or not service:
+            raise ValueError("service must be a service id")
+        if not isinstance(citizen, dict) or not isinstance(fields, dict):
+            raise ValueError("citizen and fields must be dictionaries")
+        try:
+            json.dumps([citizen, fields])
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"citizen and fields must hold only text, numbers, lists and dictionaries ({exc})") \
+                from None
         for i, photo in enumerate(photos):
             if not isinstance(photo, (bytes, bytearray)) or not bytes(photo[:3]) == b"\xff\xd8\xff":
                 raise ValueError(f"photo {i + 1} is not a JPEG image")

@@ -72,6 +72,8 @@ def test_photo_must_be_a_jpeg_within_the_limit(outbox):
         outbox.submit("passaporto.rilascio", CITIZEN, {}, photos=[b"\x89PNG...."])
     with pytest.raises(ValueError, match="at most"):
         outbox.submit("passaporto.rilascio", CITIZEN, {}, photos=[b"\xff\xd8\xff" + bytes(1024 * 1024)])
+    with pytest.raises(ValueError, match="only text"):
+        outbox.submit("anpr.residenza", CITIZEN, {"when": object()})
     assert outbox.pending_count() == 0
 
 
