@@ -1,5 +1,6 @@
 """Heartbeat to the central backend every 30–60 s: device states, outbox figures, free disk, recent errors.
-The reply carries commands (out of service, reload catalog, …); each is executed once — its id is saved before it
+The reply carries commands (out of service, reload catalog, …); reload_catalog refreshes the catalog here, and
+every command is also handed to the app's ``execute`` callback. Each is executed once — its id is saved before it
 runs, so a crash never runs it twice — and acknowledged in the next heartbeat."""
 from __future__ import annotations
 
@@ -130,6 +131,8 @@ class Heartbeat:
             self._save_state()          # before running it: a crash must not run it twice
             log.info("executing backend command %s (%s)", command.id, command.type)
             try:
+                if command.type == "reload_catalog" and self.catalog is not None:
+                    self.catalog.refresh()
                 self.execute(command)
             except Exception:
                 log.exception("backend command %s (%s) failed", command.id, command.type)
