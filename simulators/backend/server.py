@@ -67,6 +67,7 @@ class BackendSimulator:
         self.tls = (tls_cert, tls_key) if tls_cert and tls_key else None
         self.served: set[tuple[str, str]] = set()     # (method, OpenAPI path) of every call answered
         self.call_log: list[tuple[str, str]] = []       # (method, concrete path), in order of arrival
+        self.request_ids: list[str] = []                # X-Request-Id of each /v1 call, in order of arrival
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -340,6 +341,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(404, {"error": "not_found"})
                 return
             self.sim.call_log.append((method, parsed.path))
+            self.sim.request_ids.append(self.headers.get("X-Request-Id", ""))
             if self._faults_before():
                 return
             kiosk = self._auth()

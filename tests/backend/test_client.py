@@ -228,3 +228,11 @@ def test_tls_verified_against_the_configured_ca(tmp_path):
             untrusting.get_catalog("it")
     finally:
         s.stop()
+
+
+def test_every_call_carries_a_fresh_request_id(client, sim):
+    for _ in range(3):
+        client.get_catalog("it")
+    ids = sim.request_ids
+    assert len(ids) == 3 and len(set(ids)) == 3
+    assert all(str(uuid.UUID(i)) == i for i in ids)

@@ -113,3 +113,20 @@ def test_damaged_catalog_cache_is_ignored(client, tmp_path):
     assert CatalogSync(client, tmp_path / "catalog.json").current is None
     (tmp_path / "catalog.json").write_text("{not json")
     assert CatalogSync(client, tmp_path / "catalog.json").current is None
+
+
+def test_reload_catalog_command_refreshes_it(client, sim, beat_parts):
+    tmp_path, clock, box, executed = beat_parts
+    sync = CatalogSync(client, tmp_path / "catalog.json")
+    sim.store.queue_command(KIOSK, "reload_catalog")
+    make_heartbeat(client, tmp_path, clock, box, executed, catalog=sync).run_once()
+    assert sync.current is not None and [c.type for c in executed] == ["reload_catalog"]
+
+
+def test_unreadable_device_states_do_not_stop_the_heartbeat(client, sim, tmp_path):
+    def broken():
+        raise OSError("bus error")
+    hb = Heartbeat(client, version="1", device_states=broken, execute=lambda c: None,
+                   state_path=tmp_path / "hb.json", data_dir=tmp_path, clock=FakeClock())
+    assert hb.run_once() is not None
+    assert sim.store.heartbeats(KIOSK)[-1]["devices"] == {}
