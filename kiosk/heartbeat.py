@@ -82,11 +82,13 @@ class Heartbeat:
 
     # --- one beat ------------------------------------------------------------------------------------------
     def build_body(self) -> dict:
+        own_errors = []
         try:
             devices = {name: device_report(st) for name, st in self.device_states().items()}
         except Exception as exc:
             log.error("cannot read device states for the heartbeat: %s", exc)
             devices = {}
+            own_errors.append(f"heartbeat: device states unreadable ({type(exc).__name__})")
         outbox = {"pending": 0, "oldest_age_s": 0}
         if self.outbox is not None:
             try:
@@ -107,7 +109,7 @@ class Heartbeat:
                 log.error("cannot collect recent errors: %s", exc)
         return {"at": self.clock.now().isoformat(timespec="seconds"), "version": self.version,
                 "uptime_s": round(self.clock.monotonic() - self.started), "devices": devices, "outbox": outbox,
-                "disk_free_mb": disk_free_mb, "recent_errors": errors, "acked_commands": list(self._to_ack)}
+                "disk_free_mb": disk_free_mb, "recent_errors": errors + own_errors, "acked_commands": list(self._to_ack)}
 
     def run_once(self) -> HeartbeatReply | None:
         body = self.build_body()

@@ -129,4 +129,5 @@ def test_unreadable_device_states_do_not_stop_the_heartbeat(client, sim, tmp_pat
     hb = Heartbeat(client, version="1", device_states=broken, execute=lambda c: None,
                    state_path=tmp_path / "hb.json", data_dir=tmp_path, clock=FakeClock())
     assert hb.run_once() is not None
-    assert sim.store.heartbeats(KIOSK)[-1]["devices"] == {}
+    sent = sim.store.heartbeats(KIOSK)[-1]
+    assert sent["devices"] == {} and "device states unreadable" in sent["recent_errors"][-1]
