@@ -10,7 +10,8 @@ from tests.photo.conftest import sim_frame
 
 def test_needs_consecutive_good_frames_and_resets_on_a_bad_one(analyser):
     tracker = StabilityTracker(PhotoThresholds(stable_frames=3))
-    good = [analyser.analyse(sim_frame("compliant", i)) for i in (1, 2, 3, 4)]
+    good = [analyser.analyse(sim_frame("compliant", i)) for i in (3, 4, 5, 6)]
+    assert all(r.ok for r in good)
     bad = analyser.analyse(sim_frame("too_far", 1))
     assert [tracker.update(r) for r in good[:2]] == [False, False]
     assert tracker.update(bad) is False and tracker.count == 0
