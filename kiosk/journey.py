@@ -39,6 +39,9 @@ class Step(str, enum.Enum):
     RECEIPT = "receipt"
 
 
+#: Set in the request when the citizen will bring a printed photo instead of one taken here.
+PHOTO_FIELD, PHOTO_AT_COUNTER = "photo", "brought_to_counter"
+
 #: Steps where an unattended screen is warned about and then ended.
 WATCHED_STEPS = {Step.HOME, Step.IDENTIFY, Step.FIELDS, Step.PHOTO, Step.REVIEW}
 
@@ -197,6 +200,15 @@ class Journey:
     def photo_taken(self, jpeg: bytes) -> None:
         self._require(Step.PHOTO)
         self.session.photo_jpeg = jpeg
+        self.session.fields.pop(PHOTO_FIELD, None)
+        self._go(Step.REVIEW)
+
+    def photo_skipped(self) -> None:
+        """No compliant photo could be taken: the request goes on and says the citizen will bring a printed
+        photo to the counter (the office needs one either way)."""
+        self._require(Step.PHOTO)
+        self.session.photo_jpeg = None
+        self.session.fields[PHOTO_FIELD] = PHOTO_AT_COUNTER
         self._go(Step.REVIEW)
 
     def back(self) -> None:

@@ -135,3 +135,16 @@ def test_guards_refuse_out_of_order_actions(journey):
         journey.set_language("xx")
     with pytest.raises(JourneyError):
         journey.choose_service("no.such")
+
+
+def test_photo_can_be_skipped_and_the_request_says_so(journey):
+    journey.start()
+    journey.choose_service("passaporto.rinnovo")
+    journey.identified(Citizen())
+    assert journey.submit_fields({"old_passport": "YA1234567"})
+    journey.photo_skipped()
+    assert journey.step is Step.REVIEW and journey.session.photo_jpeg is None
+    assert journey.session.fields["photo"] == "brought_to_counter"
+    journey.back()
+    journey.photo_taken(b"\xff\xd8\xffjpeg")
+    assert "photo" not in journey.session.fields
