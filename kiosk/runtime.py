@@ -88,14 +88,16 @@ class Runtime:
         from kiosk.catalog_sync import CatalogSync
         from kiosk.heartbeat import Heartbeat
         from kiosk.outbox import Outbox, OutboxSender
+        from kiosk.outbox.store import OUTBOX_FILENAME
         cfg = self.config
-        self.outbox = Outbox(self.data_dir / "outbox.sqlite3", cfg.kiosk.id, clock=self.clock,
-                             retention_days=cfg.data.retention_days)
+        self.outbox = Outbox.open_or_quarantine(self.data_dir / OUTBOX_FILENAME, cfg.kiosk.id, clock=self.clock,
+                                                retention_days=cfg.data.retention_days)
+        if self.outbox.alert:
+            log.critical("outbox: %s", self.outbox.alert)
         self.on_stop(self.outbox.close)
         try:
-            client = BackendClient(cfg.backend.url, cfg.kiosk.id, cfg.backend.token_file,
-                                   ca_bundle=cfg.backend.ca_bundle, connect_timeout_s=cfg.backend.connect_timeout_s,
-                                   read_timeout_s=cfg.backend.read_timeout_s)
+            client = BackendClient.from_config(cfg)
+            heartbeat_client = BackendClient.from_config(cfg)   # its own session: never waits behind a send
         except Exception as exc:
             log.critical("backend client cannot start (%s): requests are kept in the outbox until it is fixed",
                          exc)
@@ -103,8 +105,8 @@ class Runtime:
         self.sender = OutboxSender(self.outbox, client, clock=self.clock)
         self.sender.start()
         self.on_stop(self.sender.stop)
-        catalog = CatalogSync(client, self.data_dir / "catalog.json", locale=cfg.i18n.default)
-        self.heartbeat = Heartbeat(client, version=VERSION, state_path=self.data_dir / "heartbeat-state.json",
+        catalog = CatalogSync(heartbeat_client, self.data_dir / "catalog.json", locale=cfg.i18n.default)
+        self.heartbeat = Heartbeat(heartbeat_client, version=VERSION, state_path=self.data_dir / "heartbeat-state.json",
                                    device_states=lambda: {k: v.as_dict() for k, v in self.devices.statuses().items()},
                                    execute=self.execute_command, outbox=self.outbox, catalog=catalog,
                                    data_dir=self.data_dir, interval_s=cfg.backend.heartbeat_s, clock=self.clock)

@@ -77,7 +77,8 @@ def _handle(app, request: dict) -> dict:
                 "warning_shown": bool(app._warning and app._warning.parent),
                 "session_empty": j.session.is_empty, "language": app.lang, "end_reason": j.end_reason,
                 "extensions_left": j.extensions_left, "window": list(Window.size),
-                "large_text": app.large_text, "high_contrast": app.high_contrast,
+                "large_text": app.large_text, "simulators": sorted(app.runtime.simulators),
+                "backend_ready": app.runtime.sender is not None, "high_contrast": app.high_contrast,
                 "devices": {k: v.as_dict() for k, v in app.runtime.devices.statuses().items()}}
     if cmd == "widget":
         w = find_widget(request["id"])
@@ -103,6 +104,14 @@ def _handle(app, request: dict) -> dict:
             raise RuntimeError("test-induced failure in the UI loop")
         Clock.schedule_once(boom, 0)
         return {"ok": True}
+    if cmd == "sim":
+        # The simulated outside world (simulation mode only): a fault on the backend, paper out …
+        sim = app.runtime.simulators[request["device"]]
+        getattr(sim, request["method"])(*request.get("args", []), **request.get("kwargs", {}))
+        return {"ok": True}
+    if cmd == "outbox":
+        stats = app.runtime.outbox.stats()
+        return {"pending": stats.pending, "delivered": stats.delivered, "rejected": stats.rejected}
     if cmd == "call":
         # Test-only hook to reach journey actions that come from devices (card read, photo taken).
         target = getattr(app, request["name"])

@@ -36,7 +36,10 @@ class MaintenanceScreen(Screen):
                          f"{stats.delivered} delivered, {stats.rejected} rejected, "
                          f"{stats.needs_attention} need attention")
         if rt.sender is not None:
-            lines.append(f"[b]backend[/b]: circuit {rt.sender.breaker.state.value}")
+            lines.append(f"[b]backend[/b]: circuit {rt.sender.breaker_state.value}"
+                         + (" (paused: needs attention)" if rt.sender.paused else ""))
+        if rt.outbox is not None and rt.outbox.alert:
+            lines.append(f"[b]ALERT[/b]: {rt.outbox.alert}")
         if rt.out_of_service:
             lines.append(f"[b]{_('Out of service')}[/b]: {rt.out_of_service}")
         self.ids.status.text = "\n".join(lines)

@@ -5,6 +5,7 @@ from kivy.app import App
 from kivy.uix.screenmanager import Screen
 
 from kiosk.i18n import N_, _
+from kiosk.outbox.messages import citizen_message
 
 HEADINGS = {
     "completed": N_("Done! Your document has been issued."),
@@ -30,8 +31,11 @@ class ReceiptScreen(Screen):
         self.ids.reference.text = result.local_ref
         self.ids.reference_label.text = _("Your reference number") if result.local_ref else ""
         lines = []
-        if result.outcome is not None and result.outcome.message:
-            lines.append(result.outcome.message.get(lang) or next(iter(result.outcome.message.values())))
+        outcome = result.outcome
+        if outcome is not None and outcome.kind.value == "delivered" and outcome.message:
+            lines.append(outcome.message.get(lang) or next(iter(outcome.message.values())))
+        elif outcome is not None:
+            lines.append(_(citizen_message(outcome)))
         for field, reason in result.reasons.items():
             lines.append(f"• {reason}")
         lines += [_(p) for p in result.problems]

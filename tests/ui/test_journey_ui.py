@@ -72,3 +72,43 @@ def test_typed_codice_fiscale_with_a_wrong_check_character_is_explained(kiosk):
     kiosk.tap("keyboard_ok")
     kiosk.wait_for_screen("review")
     assert "RSSMRA*********U" in kiosk.widget("summary")["text"]
+
+
+def identify_with_card(kiosk):
+    kiosk.wait_for_screen("identify")
+    kiosk.wait_for(lambda s: s["devices"]["card_reader"]["state"] == "online", "card reader online")
+    kiosk.tap("sim_insert_button")
+    kiosk.wait_for(lambda s: "Mario Rossi" in kiosk.widget("card_status")["text"], "the greeting")
+    kiosk.tap("sim_take_button")
+
+
+def test_backend_down_the_request_is_recorded_and_sent_later(kiosk):
+    kiosk.wait_for(lambda s: s["backend_ready"], "the outbox and sender")
+    kiosk.ask(cmd="sim", device="backend", method="set_faults", kwargs={"unavailable_retry_after": 1})
+    kiosk.tap("start_button")
+    kiosk.wait_for_screen("home")
+    wait_enabled(kiosk, "service_anpr_nascita")
+    kiosk.tap("service_anpr_nascita")
+    identify_with_card(kiosk)
+    kiosk.wait_for_screen("review")
+    kiosk.tap("confirm_button")
+    kiosk.wait_for_screen("receipt", timeout=60)
+    assert "salvata" in kiosk.widget("heading")["text"]
+    reference = kiosk.widget("reference")["text"]
+    kiosk.screenshot("recorded-offline")
+    assert kiosk.ask(cmd="outbox")["pending"] == 1
+    kiosk.ask(cmd="sim", device="backend", method="set_faults", kwargs={"unavailable_retry_after": None})
+    kiosk.wait_for(lambda s: kiosk.ask(cmd="outbox")["delivered"] == 1, "the delivery after the outage", 60)
+    assert reference
+
+
+def test_paper_out_greys_out_services_with_the_reason(kiosk):
+    kiosk.tap("start_button")
+    kiosk.wait_for_screen("home")
+    wait_enabled(kiosk, "service_anpr_nascita")
+    kiosk.ask(cmd="sim", device="printer", method="set_faults", kwargs={"paper_out": True})
+    kiosk.wait_for(lambda s: kiosk.widget("service_anpr_nascita")["disabled"], "the service greyed out", 30)
+    assert "carta" in kiosk.widget("service_anpr_nascita")["text"]
+    kiosk.screenshot("paper-out")
+    kiosk.ask(cmd="sim", device="printer", method="refill")
+    wait_enabled(kiosk, "service_anpr_nascita")
