@@ -23,6 +23,7 @@ from kiosk.i18n import N_, _, on_language_change
 from kiosk.photo.analyser import PhotoAnalyser
 from kiosk.photo.live import Guidance, LiveGuidance
 from kiosk.photo.output import PhotoOutputError, document_photo
+from kiosk.photo.stability import InstructionSmoother
 
 if TYPE_CHECKING:
     from drivers.camera import CameraDriver
@@ -75,6 +76,7 @@ class PhotoScreen(Screen):
         self._photo: bytes | None = None
         self._source_msg = MSG_STARTING
         self._camera_silent_since: float | None = None
+        self._smoother = InstructionSmoother()
         self._live = LiveGuidance(camera, analyser, on_preview=self._preview_from_worker,
                                   on_guidance=self._guidance_from_worker)
         self._unsubscribe_lang = on_language_change(lambda _lang: Clock.schedule_once(self._retranslate, 0))
@@ -98,6 +100,7 @@ class PhotoScreen(Screen):
             self._pending = None
 
     def _start_preview(self) -> None:
+        self._smoother.reset()
         self.phase = "starting" if self.camera.latest() is None else "preview"
         self.good = False
         self._say(MSG_STARTING if self.phase == "starting" else "")
@@ -147,7 +150,7 @@ class PhotoScreen(Screen):
                 self._say(report.instruction)
             return
         self.phase = "preview"
-        self._say(report.instruction)
+        self._say(self._smoother.update(report.instruction))
         if guidance.stable:
             self._start_countdown()
 

@@ -34,3 +34,26 @@ class StabilityTracker:
     @property
     def stable(self) -> bool:
         return self.count >= self.t.stable_frames
+
+
+class InstructionSmoother:
+    """The instruction to show, steadied over the last few live reports: a single noisy frame (pose read from
+    five landmarks wobbles by a few degrees) must not flash "Keep your chin level" at the citizen.
+    The shown instruction changes only when another one holds the majority of the last ``window`` reports."""
+
+    def __init__(self, window: int = 3) -> None:
+        self.window = window
+        self._recent: list[str] = []
+        self.current: str | None = None
+
+    def reset(self) -> None:
+        self._recent.clear()
+        self.current = None
+
+    def update(self, instruction: str) -> str:
+        self._recent.append(instruction)
+        del self._recent[:-self.window]
+        best = max(set(self._recent), key=self._recent.count)
+        if self.current is None or self._recent.count(best) * 2 > len(self._recent):
+            self.current = best
+        return self.current

@@ -28,3 +28,15 @@ def test_a_face_that_jumps_between_frames_is_not_stable(analyser):
     assert tracker.update(first) is False
     assert tracker.update(moved) is False      # moved more than 8 % of the eye distance: count restarts
     assert tracker.update(moved) is True
+
+
+def test_one_odd_report_does_not_change_the_instruction_shown():
+    from kiosk.photo.stability import InstructionSmoother
+    s = InstructionSmoother(window=3)
+    assert s.update("Move a little closer") == "Move a little closer"
+    assert s.update("Move a little closer") == "Move a little closer"
+    assert s.update("Keep your chin level") == "Move a little closer"      # one noisy frame
+    assert s.update("Perfect, hold still") == "Move a little closer"       # no majority yet
+    assert s.update("Perfect, hold still") == "Perfect, hold still"        # now it holds
+    s.reset()
+    assert s.update("Hold still for a moment") == "Hold still for a moment"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.i18n import translate
 from tests.ui.harness import ARTIFACTS, ROOT, VirtualDisplay, wait_until
 
 pytestmark = pytest.mark.ui
@@ -93,9 +94,9 @@ def window_factory(display, tmp_path):
 def test_preview_guides_then_captures_and_the_citizen_accepts(window_factory):
     from PIL import Image
     win = window_factory("too_far")
-    # "Move a little closer", in Italian
-    s = wait_until(lambda: (s := win.state()) and s["instruction"] == "Si avvicini un poco" and s, 60,
-                   "live guidance")
+    closer = translate("Move a little closer", "it")         # the window speaks Italian
+    assert closer != "Move a little closer"
+    s = wait_until(lambda: (s := win.state()) and s["instruction"] == closer and s, 60, "live guidance")
     assert s["phase"] == "preview"
     texture = s["texture_id"]
     assert s["preview_texture"] == texture
@@ -132,8 +133,8 @@ def test_retake_then_out_of_attempts_offers_a_way_out(window_factory):
 
 def test_a_dead_camera_leads_to_the_way_out_not_a_frozen_screen(window_factory):
     win = window_factory("nobody")
-    wait_until(lambda: (s := win.state()) and s["instruction"] == "Si sieda davanti alla fotocamera", 60,
-               "guidance to sit in front of the camera")
+    sit = translate("Please sit in front of the camera", "it")
+    wait_until(lambda: (s := win.state()) and s["instruction"] == sit, 60, "guidance to sit in front of the camera")
     win.command("unplug")
     win.wait_phase("camera_down", 30)
     win.screenshot("5-camera-down")
