@@ -28,7 +28,7 @@ log = logging.getLogger("kiosk.app")
 SCREEN_FOR_STEP = {Step.ATTRACT: "attract", Step.HOME: "home", Step.IDENTIFY: "identify", Step.FIELDS: "fields",
                    Step.PHOTO: "photo", Step.REVIEW: "review", Step.SUBMIT: "submit", Step.RECEIPT: "receipt"}
 KV_FILES = ("common", "keyboard", "attract", "home", "identify", "fields", "review", "submit", "receipt",
-            "maintenance")
+            "maintenance", "photo")
 BLOCKED_KEYS = {27: "escape", 282: "F1", 1073741882: "F1"}
 
 
@@ -158,7 +158,19 @@ class KioskApp(App):
             self.runtime.start_background()
         except Exception:
             log.exception("background start-up failed; the kiosk keeps running with what it has")
+        self._add_photo_screen()
         self._devices_changed()
+
+    @mainthread
+    def _add_photo_screen(self) -> None:
+        """The photo step needs the camera driver, which exists only once the devices are built."""
+        if self.runtime.camera is None or self.sm.has_screen("photo"):
+            return
+        from kiosk.photo.analyser import PhotoAnalyser
+        from screens.photo import PhotoScreen
+        self.sm.add_widget(PhotoScreen(self.runtime.camera, PhotoAnalyser(self.runtime.config.photo),
+                                       on_accept=self.photo_accepted, on_skip=self.photo_skipped,
+                                       on_activity=self.journey.touch))
 
     def on_stop(self) -> None:
         self.runtime.stop()
@@ -321,6 +333,9 @@ class KioskApp(App):
 
     def photo_accepted(self, jpeg: bytes) -> None:
         self._act(self.journey.photo_taken, jpeg)
+
+    def photo_skipped(self) -> None:
+        self._act(self.journey.photo_skipped)
 
     def confirm(self) -> None:
         """Review confirmed: store, wait a bounded time for the answer and print, all on a worker thread."""

@@ -91,8 +91,9 @@ class CardReaderSection:
 @dataclass(frozen=True)
 class CameraSection:
     url: str = option("v4l2://0", "Camera device index/path, stream URL, or sim://camera?scenario=…")
-    width: int = option(1280, "Capture width in pixels", min=320, max=7680)
-    height: int = option(720, "Capture height in pixels", min=240, max=4320)
+    width: int = option(1920, "Capture width in pixels", min=320, max=7680)
+    height: int = option(1080, "Capture height in pixels (at least 1063: the 600 dpi photo is never upscaled)",
+                         min=240, max=4320)
     fps: int = option(30, "Capture rate", min=5, max=120)
 
 

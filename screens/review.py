@@ -8,6 +8,7 @@ from kivy.core.image import Image as CoreImage
 from kivy.uix.screenmanager import Screen
 
 from kiosk.i18n import _
+from kiosk.journey import PHOTO_AT_COUNTER, PHOTO_FIELD
 from kiosk.privacy import mask_codice_fiscale
 
 
@@ -35,6 +36,8 @@ class ReviewScreen(Screen):
             if spec.kind == "choice":
                 value = next((o.labels.get(lang, value) for o in spec.options if o.value == value), value)
             lines.append(f"[b]{spec.labels.get(lang) or spec.labels['it']}:[/b] {value or '—'}")
+        if session.fields.get(PHOTO_FIELD) == PHOTO_AT_COUNTER:
+            lines.append(f"[b]{_('Photo')}:[/b] {_('you will bring a printed photo to the counter')}")
         lines.append(f"[b]{_('Cost')}:[/b] " + (euro(service.fee_cents) + " — " + _("paid at the counter with pagoPA")
                                                   if service.fee_cents else _("Free")))
         self.ids.summary.text = "\n\n".join(lines)

@@ -112,3 +112,30 @@ def test_paper_out_greys_out_services_with_the_reason(kiosk):
     kiosk.screenshot("paper-out")
     kiosk.ask(cmd="sim", device="printer", method="refill")
     wait_enabled(kiosk, "service_anpr_nascita")
+
+
+def test_passport_renewal_with_the_photo_taken_at_the_kiosk(kiosk):
+    kiosk.tap("start_button")
+    kiosk.wait_for_screen("home")
+    wait_enabled(kiosk, "service_passaporto_rinnovo")
+    kiosk.tap("service_passaporto_rinnovo")
+    identify_with_card(kiosk)
+    kiosk.wait_for_screen("fields")
+    kiosk.tap("edit_old_passport")
+    for ch in "YA1234567":
+        kiosk.tap(f"key_{ch}")
+    kiosk.tap("keyboard_ok")
+    kiosk.tap("continue_button")
+    kiosk.wait_for_screen("photo")
+    kiosk.wait_for(lambda s: kiosk.widget("use_button")["opacity"] > 0 and not kiosk.widget("use_button")["disabled"],
+                   "the captured photo to confirm", 60)
+    kiosk.screenshot("photo-captured")
+    kiosk.tap("use_button")
+    kiosk.wait_for_screen("review")
+    assert "YA1234567" in kiosk.widget("summary")["text"] and "116,00 €" in kiosk.widget("summary")["text"]
+    assert kiosk.widget("photo")["opacity"] == 1
+    kiosk.screenshot("photo-review")
+    kiosk.tap("confirm_button")
+    kiosk.wait_for_screen("receipt", timeout=60)
+    assert "accettata" in kiosk.widget("heading")["text"]
+    kiosk.screenshot("passport-receipt")
