@@ -70,3 +70,11 @@ def test_describe_masks_secrets(tmp_path):
     cfg = load_config(site(tmp_path, '[maintenance]\npin_hash = "pbkdf2$abc$def"\n'), env=NO_ENV)
     text = describe(cfg)
     assert "pbkdf2$abc$def" not in text and 'pin_hash = "********"' in text
+
+
+def test_readme_configuration_reference_is_current():
+    from pathlib import Path
+
+    from kiosk.config import reference_table
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert reference_table() in readme, "regenerate the README table with kiosk.config.reference_table()"
