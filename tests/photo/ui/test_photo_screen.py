@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,8 +19,6 @@ _pointer: dict[str, tuple[int, int]] = {}
 
 @pytest.fixture(scope="module")
 def display():
-    if not shutil.which("xdotool") or not shutil.which("import"):
-        pytest.skip("xdotool and imagemagick are needed for the UI test")
     vd = VirtualDisplay()
     yield vd.start()
     vd.stop()
