@@ -179,8 +179,10 @@ def _barcode(p: Dummy, data: str, height: int, profile: PrinterProfile) -> None:
                     profile.dots)
         p._raw(ESC + b"a\x01" + encode_text(data, profile.encoding) + b"\n")
         return
-    p.barcode(command, "CODE128", height=height, width=2, pos="BELOW", font="A", align_ct=True,
-              function_type="B")
+    # The printer renders it (GS k). python-escpos 3.1's public barcode() prints "Using hardware barcode
+    # renderer" to stdout on every receipt; its hardware path is called directly to keep stdout clean.
+    p._hw_barcode(command, "CODE128", height=height, width=2, pos="BELOW", font="A", align_ct=True,
+                  function_type="B")
 
 
 def _image_width(p: Dummy, profile: PrinterProfile) -> int:
