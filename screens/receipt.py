@@ -5,7 +5,6 @@ from kivy.app import App
 from kivy.uix.screenmanager import Screen
 
 from kiosk.i18n import N_, _
-from kiosk.outbox.messages import citizen_message
 
 HEADINGS = {
     "completed": N_("Done! Your document has been issued."),
@@ -30,6 +29,7 @@ class ReceiptScreen(Screen):
         self.ids.heading.text = _(HEADINGS[result.status])
         self.ids.reference.text = result.local_ref
         self.ids.reference_label.text = _("Your reference number") if result.local_ref else ""
+        from kiosk.outbox.messages import citizen_message   # loads the backend stack: not needed at start-up
         lines = []
         outcome = result.outcome
         if outcome is not None and outcome.kind.value == "delivered" and outcome.message:

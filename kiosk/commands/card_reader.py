@@ -13,10 +13,12 @@ import sys
 import threading
 import time
 
-from drivers.card_reader import CardReader, InvalidCard
 from drivers.device import DeviceError, DeviceState, EventKind, MediaState
 from kiosk.config import ConfigError, load_config
-from kiosk.identity import IdentityError, identity_from_card
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # the driver loads only when a card-reader command runs (kiosk run stays fast)
+    from drivers.card_reader import CardReader
 
 
 def register(sub) -> None:
@@ -34,6 +36,7 @@ def register(sub) -> None:
 
 
 def _open(args) -> CardReader | None:
+    from drivers.card_reader import CardReader
     try:
         cfg = load_config(args.config).card_reader
     except ConfigError as exc:
@@ -75,6 +78,8 @@ def cmd_status(args) -> int:
 
 
 def cmd_read(args) -> int:
+    from drivers.card_reader import InvalidCard
+    from kiosk.identity import IdentityError, identity_from_card
     reader = _open(args)
     if reader is None:
         return 1

@@ -14,9 +14,12 @@ import threading
 
 from drivers.clock import SYSTEM_CLOCK
 from drivers.device import DeviceState, EventKind
-from drivers.printer import JobOutcome, PrinterProfile, ThermalPrinter
 from kiosk.config import ConfigError, load_config
-from kiosk.receipts import KioskInfo, Receipt, ReceiptFormatError, technician_test_page
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # the driver and receipts load only when a printer command runs (kiosk run stays fast)
+    from drivers.printer import ThermalPrinter
+    from kiosk.receipts import Receipt
 
 log = logging.getLogger("kiosk.commands.printer")
 
@@ -39,6 +42,7 @@ def _out(text: str) -> None:
 
 
 def _open(args: argparse.Namespace):
+    from drivers.printer import PrinterProfile, ThermalPrinter
     """The configured printer, started, after its first real status (or the time-out)."""
     cfg = load_config(args.config)
     pc = cfg.printer
@@ -77,6 +81,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def _print(args: argparse.Namespace, build) -> int:
+    from drivers.printer import JobOutcome
     try:
         cfg, printer = _open(args)
     except ConfigError as exc:
@@ -103,6 +108,8 @@ def _print(args: argparse.Namespace, build) -> int:
 
 
 def cmd_test_page(args: argparse.Namespace) -> int:
+    from kiosk.receipts import KioskInfo, technician_test_page
+
     def build(cfg, printer: ThermalPrinter) -> Receipt:
         st = printer.status()
         lines = [f"{st.state.value} / paper {st.supply.value} / {st.detail}", f"URL {printer.url}",
@@ -112,6 +119,7 @@ def cmd_test_page(args: argparse.Namespace) -> int:
 
 
 def cmd_print_file(args: argparse.Namespace) -> int:
+    from kiosk.receipts import Receipt, ReceiptFormatError
     try:
         with open(args.file, encoding="utf-8") as fh:
             document = Receipt.from_dict(json.load(fh))
