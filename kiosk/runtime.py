@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from kiosk.services import Service, load_catalog
 
 log = logging.getLogger("kiosk.runtime")
 VERSION = "0.1.0"
+BACKEND_SETUP_RETRY_S = 60.0
 SIMULATION_PIN = "1234"     # simulation mode only, when no pin_hash is configured (README says so)
 
 
@@ -83,11 +85,10 @@ class Runtime:
             self.devices.add(name, getattr(self, name))
 
     def _start_backend(self) -> None:
-        """Outbox first (requests must be storable even with no network), then the sender and heartbeat."""
-        from kiosk.backend import BackendClient
-        from kiosk.catalog_sync import CatalogSync
-        from kiosk.heartbeat import Heartbeat
-        from kiosk.outbox import Outbox, OutboxSender
+        """Outbox first (requests must be storable even with no network), then the sender and heartbeat.
+        Without usable credentials (token file missing or readable by others) the outbox still takes requests,
+        and the client is tried again every minute, so a technician's fix needs no restart."""
+        from kiosk.outbox import Outbox
         from kiosk.outbox.store import OUTBOX_FILENAME
         cfg = self.config
         self.outbox = Outbox.open_or_quarantine(self.data_dir / OUTBOX_FILENAME, cfg.kiosk.id, clock=self.clock,
@@ -95,23 +96,48 @@ class Runtime:
         if self.outbox.alert:
             log.critical("outbox: %s", self.outbox.alert)
         self.on_stop(self.outbox.close)
+        if self._connect_backend():
+            return
+        stopping = threading.Event()
+        self.on_stop(stopping.set)
+
+        def retry() -> None:
+            while not stopping.wait(BACKEND_SETUP_RETRY_S):
+                if self._connect_backend():
+                    return
+        threading.Thread(target=retry, name="backend-setup", daemon=True).start()
+
+    def _connect_backend(self) -> bool:
+        from kiosk.backend import BackendClient
+        from kiosk.catalog_sync import CatalogSync
+        from kiosk.heartbeat import Heartbeat
+        from kiosk.outbox import OutboxSender
+        cfg = self.config
         try:
             client = BackendClient.from_config(cfg)
             heartbeat_client = BackendClient.from_config(cfg)   # its own session: never waits behind a send
         except Exception as exc:
-            log.critical("backend client cannot start (%s): requests are kept in the outbox until it is fixed",
-                         exc)
-            return
+            log.critical("backend client cannot start (%s): requests are kept in the outbox; trying again in "
+                         "%.0f s", exc, BACKEND_SETUP_RETRY_S)
+            return False
         self.sender = OutboxSender(self.outbox, client, clock=self.clock)
         self.sender.start()
         self.on_stop(self.sender.stop)
         catalog = CatalogSync(heartbeat_client, self.data_dir / "catalog.json", locale=cfg.i18n.default)
         self.heartbeat = Heartbeat(heartbeat_client, version=VERSION, state_path=self.data_dir / "heartbeat-state.json",
-                                   device_states=lambda: {k: v.as_dict() for k, v in self.devices.statuses().items()},
+                                   device_states=self.device_report,
                                    execute=self.execute_command, outbox=self.outbox, catalog=catalog,
                                    data_dir=self.data_dir, interval_s=cfg.backend.heartbeat_s, clock=self.clock)
         self.heartbeat.start()
         self.on_stop(self.heartbeat.stop)
+        return True
+
+    def device_report(self) -> dict:
+        """Device states for the heartbeat; the printer's supply is its paper (the contract's "paper" key)."""
+        report = {name: status.as_dict() for name, status in self.devices.statuses().items()}
+        if "printer" in report:
+            report["printer"]["paper"] = report["printer"]["supply"]
+        return report
 
     def execute_command(self, command) -> None:
         """A command from the operator's console, via the heartbeat (each runs once)."""
