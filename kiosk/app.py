@@ -178,13 +178,10 @@ class KioskApp(App):
     # --- journey → screens -----------------------------------------------------------------------
     def _on_journey(self, journey: Journey) -> None:
         target = SCREEN_FOR_STEP[journey.step]
-        if self.sm.has_screen(target):
-            if self.sm.current != target:
-                self.sm.current = target
-        else:
-            log.error("no screen for step %s", journey.step.value)
-            journey.fail(f"missing screen {target}")
-            return
+        if not self.sm.has_screen(target):
+            raise RuntimeError(f"no screen for step {journey.step.value}")   # the journey's failsafe ends the visit
+        if self.sm.current != target:
+            self.sm.current = target
         self._show_warning(journey.warning)
 
     def _on_visit_end(self, reason: str) -> None:

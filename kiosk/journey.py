@@ -94,11 +94,17 @@ class Journey:
         self._end_hooks.append(hook)
 
     def _changed(self) -> None:
+        """Tell the observers. One that fails (a screen that cannot show this step) ends the visit through the
+        failsafe rather than leaving the citizen on a screen that no longer matches the visit."""
+        failed = False
         for listener in list(self._listeners):
             try:
                 listener(self)
             except Exception:
-                log.exception("journey listener failed")
+                log.exception("journey listener failed in step %s", self.step.value)
+                failed = True
+        if failed and self.step is not Step.ATTRACT:
+            self.fail("journey listener")
 
     @property
     def service(self) -> Service | None:
@@ -122,14 +128,14 @@ class Journey:
         log.info("journey: %s → %s", self.step.value, step.value)
         self.step = step
         self._entered_at = self.clock.monotonic()
-        self.touch(notify=False)
+        self.touch()
         self._changed()
 
     def _require(self, *steps: Step) -> None:
         if self.step not in steps:
             raise JourneyError(f"not allowed in step {self.step.value}")
 
-    def touch(self, notify: bool = True) -> None:
+    def touch(self) -> None:
         """Any citizen activity: restarts the inactivity timer (a touch does not dismiss the warning:
         the citizen answers it with its own button, so a stray touch cannot be mistaken for presence)."""
         self._last_activity = self.clock.monotonic()

@@ -148,3 +148,13 @@ def test_photo_can_be_skipped_and_the_request_says_so(journey):
     journey.back()
     journey.photo_taken(b"\xff\xd8\xffjpeg")
     assert "photo" not in journey.session.fields
+
+
+def test_a_failing_observer_sends_the_visit_to_the_failsafe(journey):
+    def broken_screen(j):
+        if j.step is Step.IDENTIFY:
+            raise RuntimeError("screen cannot show this step")
+    journey.subscribe(broken_screen)
+    journey.start()
+    journey.choose_service("anpr.nascita")
+    assert journey.step is Step.ATTRACT and journey.end_reason == "error" and journey.session.is_empty
