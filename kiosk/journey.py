@@ -65,13 +65,15 @@ class Journey:
     def __init__(self, services: tuple[Service, ...], *, default_language: str = "it",
                  languages: tuple[str, ...] = ("it", "en"), timeouts: Timeouts = Timeouts(),
                  clock: Clock = SYSTEM_CLOCK,
-                 device_status: Callable[[], Mapping[str, DeviceStatus]] = dict) -> None:
+                 device_status: Callable[[], Mapping[str, DeviceStatus]] = dict,
+                 offered: Callable[[], frozenset[str] | None] = lambda: None) -> None:
         self.services = {s.id: s for s in services}
         self.languages = languages
         self.default_language = default_language
         self.timeouts = timeouts
         self.clock = clock
         self.device_status = device_status
+        self.offered = offered
         self.step = Step.ATTRACT
         self.session = Session(language=default_language)
         self.warning = False
@@ -121,7 +123,7 @@ class Journey:
         return max(0.0, self.timeouts.warning_s - (self.clock.monotonic() - self._warning_since))
 
     def unavailable_reason(self, service: Service) -> str | None:
-        return availability(service, self.device_status())
+        return availability(service, self.device_status(), self.offered())
 
     # --- transitions ----------------------------------------------------------------------------
     def _go(self, step: Step) -> None:

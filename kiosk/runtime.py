@@ -52,7 +52,7 @@ class Runtime:
         return Journey(self.catalog, default_language=self.config.i18n.default,
                        languages=tuple(self.config.i18n.languages),
                        timeouts=Timeouts(t.inactivity_s, t.warning_s, t.max_extensions, t.receipt_s),
-                       clock=self.clock, device_status=self.devices.statuses)
+                       clock=self.clock, device_status=self.devices.statuses, offered=self.offered_services)
 
     def on_stop(self, fn) -> None:
         self._stoppers.append(fn)
@@ -131,6 +131,11 @@ class Runtime:
         self.heartbeat.start()
         self.on_stop(self.heartbeat.stop)
         return True
+
+    def offered_services(self) -> frozenset[str] | None:
+        """Service ids in the backend's last good catalog (kept on disk), or None before any was received."""
+        current = self.heartbeat.catalog.current if self.heartbeat and self.heartbeat.catalog else None
+        return frozenset(s.id for s in current.services) if current else None
 
     def device_report(self) -> dict:
         """Device states for the heartbeat; the printer's supply is its paper (the contract's "paper" key)."""

@@ -150,12 +150,17 @@ REASON_PRINTER = N_("The receipt printer is not working right now.")
 REASON_PAPER = N_("The receipt printer has run out of paper.")
 REASON_CAMERA = N_("The camera for the photo is not working right now.")
 REASON_CARD_READER = N_("The card reader is not working right now.")
+REASON_NOT_OFFERED = N_("This service is not offered at this kiosk at the moment.")
 
 
-def availability(service: Service, devices: Mapping[str, DeviceStatus]) -> str | None:
+def availability(service: Service, devices: Mapping[str, DeviceStatus],
+                 offered: frozenset[str] | None = None) -> str | None:
     """None when the service can be used now, else the (untranslated) reason it cannot.
 
+    ``offered`` is the backend's catalog (None while none was ever received: the shipped catalog stands).
     A device whose status is missing counts as not working: unknown is never ok."""
+    if offered is not None and service.id not in offered:
+        return REASON_NOT_OFFERED
     for name in service.devices:
         status = devices.get(name)
         if name == "printer" and status is not None and status.supply is SupplyLevel.OUT:

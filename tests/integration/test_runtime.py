@@ -63,3 +63,29 @@ def test_missing_credentials_keep_requests_and_a_later_fix_needs_no_restart(tmp_
         assert wait_until(lambda: rt.heartbeat is not None, 5)
     finally:
         rt.stop()
+
+
+def test_backend_catalog_decides_what_is_offered_and_survives_a_restart(tmp_path, backend):
+    sim, url = backend
+    sim.provision_kiosk("PT-00123", tmp_path / "token")
+    rt = make_runtime(tmp_path, url)
+    try:
+        assert rt.offered_services() is None           # nothing known yet: the shipped catalog stands
+        rt._start_backend()
+        assert wait_until(lambda: rt.offered_services() is not None, 10), "no catalog after the first heartbeat"
+        assert "anpr.nascita" in rt.offered_services()
+        sim.disabled = {"anpr.nascita"}
+        rt.heartbeat.catalog.refresh()
+        journey = rt.make_journey()
+        assert journey.unavailable_reason(journey.services["anpr.nascita"]) == \
+            "This service is not offered at this kiosk at the moment."
+    finally:
+        rt.stop()
+    sim.stop()                                          # the backend is gone: the cached copy still rules
+    rt2 = Runtime(config=rt.config, data_dir=rt.data_dir, catalog=load_catalog())
+    try:
+        rt2._start_backend()
+        assert wait_until(lambda: rt2.offered_services() is not None, 5)
+        assert "anpr.nascita" not in rt2.offered_services()
+    finally:
+        rt2.stop()

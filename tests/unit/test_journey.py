@@ -158,3 +158,16 @@ def test_a_failing_observer_sends_the_visit_to_the_failsafe(journey):
     journey.start()
     journey.choose_service("anpr.nascita")
     assert journey.step is Step.ATTRACT and journey.end_reason == "error" and journey.session.is_empty
+
+
+def test_services_withdrawn_by_the_backend_catalog_are_greyed_out(clock, devices):
+    offered = {"ids": None}
+    journey = Journey(load_catalog(), clock=clock, device_status=lambda: devices, offered=lambda: offered["ids"])
+    journey.start()
+    nascita = journey.services["anpr.nascita"]
+    assert journey.unavailable_reason(nascita) is None          # no catalog yet: the shipped one stands
+    offered["ids"] = frozenset({"anpr.residenza"})
+    assert "not offered" in journey.unavailable_reason(nascita)
+    with pytest.raises(JourneyError):
+        journey.choose_service("anpr.nascita")
+    journey.choose_service("anpr.residenza")
