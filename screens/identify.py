@@ -1,6 +1,8 @@
 """Identification: insert the health card (read by the reader's thread) or type the codice fiscale."""
 from __future__ import annotations
 
+import logging
+
 from kivy.app import App
 from kivy.clock import mainthread
 from kivy.properties import BooleanProperty, StringProperty
@@ -10,6 +12,8 @@ from kiosk.i18n import N_, _, current_language
 from kiosk.identity import CardIdentification, CardOutcome, CardStep, IdentityError, identity_from_typed
 from screens.keyboard import KeyboardPopup
 from screens.widgets import KioskButton
+
+log = logging.getLogger("kiosk.screens.identify")
 
 INSERT = N_("Insert your health card in the slot below the screen, chip facing up.")
 READING = N_("Reading your card…")
@@ -99,8 +103,14 @@ class IdentifyScreen(Screen):
 
     # --- simulation mode only: the developer's hand at the card slot ------------------------------------
     def simulate_insert(self) -> None:
-        App.get_running_app().runtime.simulators["card_reader"].insert(
-            App.get_running_app().config_obj.simulation.card)
+        self._simulated_hand("insert", App.get_running_app().config_obj.simulation.card)
 
     def simulate_take(self) -> None:
-        App.get_running_app().runtime.simulators["card_reader"].take()
+        self._simulated_hand("take")
+
+    def _simulated_hand(self, action: str, *args) -> None:
+        from simulators.card_reader import SimulatorError
+        try:
+            getattr(App.get_running_app().runtime.simulators["card_reader"], action)(*args)
+        except SimulatorError as exc:   # e.g. a second card while one is inside: physically impossible
+            log.info("simulated card %s refused: %s", action, exc)

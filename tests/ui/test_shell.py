@@ -99,3 +99,20 @@ def test_unexpected_error_in_the_ui_returns_to_attract_and_keeps_running(kiosk):
     kiosk.tap("start_button")                         # and the next citizen can start
     kiosk.wait_for_screen("home")
 
+
+
+def test_a_storm_of_random_touches_never_breaks_the_kiosk(kiosk):
+    """Absurd input: 80 taps at random places (seeded) across whatever screens they lead to."""
+    import random
+    rng = random.Random(20261125)
+    width, height = kiosk.state()["window"]
+    kiosk.wait_for(lambda s: s["backend_ready"], "the devices and outbox")
+    for _ in range(80):
+        kiosk.tap_at(rng.randrange(5, width - 5), rng.randrange(5, height - 5))
+    state = kiosk.wait_for(lambda s: s["settled"], "the screen to settle")
+    step_screen = {"attract": "attract", "home": "home", "identify": "identify", "fields": "fields",
+                   "photo": "photo", "review": "review", "submit": "submit", "receipt": "receipt"}
+    assert kiosk.alive()
+    assert state["screen"] == step_screen[state["step"]] or state["screen"] == "maintenance"
+    assert "unhandled exception" not in kiosk.log_text()
+    kiosk.screenshot("after-touch-storm")
