@@ -312,11 +312,11 @@ def describe(cfg: KioskConfig) -> str:
 def reference_table() -> str:
     """Markdown table of every option (for the README)."""
     rows = ["| key | default | meaning |", "|---|---|---|"]
+    sections = typing.get_type_hints(KioskConfig)
     for sf in dataclasses.fields(KioskConfig):
         if sf.name == "sources":
             continue
-        for f in dataclasses.fields(sf.type if isinstance(sf.type, type) else
-                                    typing.get_type_hints(KioskConfig)[sf.name]):
+        for f in dataclasses.fields(sections[sf.name]):
             default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
             rows.append(f"| `{sf.name}.{f.name}` | `{default!r}` | {f.metadata.get('doc', '')} |")
     return "\n".join(rows)

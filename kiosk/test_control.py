@@ -6,6 +6,7 @@ clock forward, so inactivity time-outs are tested without waiting. One JSON obje
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import socket
@@ -30,8 +31,7 @@ class OffsetClock(SystemClock):
     def monotonic(self) -> float:
         return super().monotonic() + self.offset
 
-    def now(self):
-        import datetime as dt
+    def now(self) -> dt.datetime:
         return super().now() + dt.timedelta(seconds=self.offset)
 
     def advance(self, seconds: float) -> None:
