@@ -4,6 +4,7 @@ reads from it, so the whole back half of the kiosk can be started and tested hea
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
 import logging
 import os
 import threading
@@ -18,7 +19,10 @@ from kiosk.logging_setup import setup_logging
 from kiosk.services import Service, load_catalog
 
 log = logging.getLogger("kiosk.runtime")
-VERSION = "0.1.0"
+try:
+    VERSION = importlib.metadata.version("polis-kiosk")     # one place for the version: setup.cfg
+except importlib.metadata.PackageNotFoundError:
+    VERSION = "0+source"
 BACKEND_SETUP_RETRY_S = 60.0
 SIMULATION_PIN = "1234"     # simulation mode only, when no pin_hash is configured (README says so)
 
