@@ -136,6 +136,9 @@ class Outbox:
                 raise OutboxError(f"outbox {self.path}: SQLite refused WAL mode (got {mode})")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
+            # A delivered request's citizen data and photo are deleted; zero their pages too, so nothing of a
+            # visit stays readable in the file's free space (privacy: nothing on disk after delivery).
+            self._db.execute("PRAGMA secure_delete=ON")
             check = self._db.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
                 raise sqlite3.DatabaseError(check)

@@ -342,3 +342,22 @@ def test_a_wall_clock_set_back_does_not_strand_scheduled_retries(tmp_path, clien
     make_sender(box, client, clock).run_once()       # e.g. after the restart that follows
     assert box.outcome(row).kind is OutcomeKind.DELIVERED
     box.close()
+
+
+
+def test_delivered_citizen_data_and_photo_leave_no_trace_in_the_file(tmp_path):
+    """After delivery the payload and photo are deleted and their pages zeroed (secure_delete), so neither the
+    codice fiscale nor the JPEG bytes can be read back from the database file or its WAL."""
+    from kiosk.outbox import Outbox
+    box = Outbox(tmp_path / "o.sqlite", "PT-00123")
+    photo = b"\xff\xd8\xff" + b"UNIQUE-PHOTO-BYTES" * 200
+    ref, row = box.submit("cie.richiesta", {"codice_fiscale": "RSSMRA80A01H501U", "surname": "ROSSI"},
+                          {"organ_donation": "si"}, photos=[photo])
+    box.submit("cie.richiesta", {"codice_fiscale": "BNCNNA70A41F205X"}, {}, photos=[b"\xff\xd8\xff" + b"k" * 4000])
+    box._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")   # as SQLite does by itself: the data reach the main file
+    box.record_delivered(row, "P-1", {"practice_id": "P-1", "local_ref": ref, "status": "accepted",
+                                      "documents": [], "payment": None, "message": {}})
+    box.close()
+    stored = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("o.sqlite"))
+    assert b"RSSMRA80A01H501U" not in stored and b"UNIQUE-PHOTO-BYTES" not in stored
+    assert ref.encode() in stored                      # the reference stays, for the technician
