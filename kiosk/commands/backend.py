@@ -102,7 +102,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         done.wait()
     except KeyboardInterrupt:
-        pass
+        sys.stderr.write("stopped\n")   # Ctrl-C is how this tool is meant to end
     sim.stop()
     return 0
 

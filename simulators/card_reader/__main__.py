@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             if reply:
                 print(reply, flush=True)
     except (SystemExit, KeyboardInterrupt):
-        pass
+        sys.stderr.write("stopped\n")   # Ctrl-C is how this tool is meant to end
     finally:
         sim.stop()
     return 0

@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             except ValueError as exc:
                 print(f"error: {exc}")
     except KeyboardInterrupt:
-        pass
+        sys.stderr.write("stopped\n")   # Ctrl-C is how this tool is meant to end
     finally:
         sim.stop()
     return 0
