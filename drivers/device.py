@@ -171,6 +171,7 @@ class ResilientDevice(abc.ABC):
         self._status_lock = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self._reset_requested = threading.Event()
         self._thread: threading.Thread | None = None
         self.connected = False
 
@@ -200,9 +201,9 @@ class ResilientDevice(abc.ABC):
         self._thread = None
 
     def reset(self) -> None:
-        """Drop the link and reconnect at once (technician action, or after an unrecoverable error)."""
-        self._drop_link("reset requested")
-        self.backoff.reset()
+        """Drop the link and reconnect at once (technician action, or after an unrecoverable error).
+        Only asks: the worker thread, which owns the link, does it, so no other thread touches the port."""
+        self._reset_requested.set()
         self._wake.set()
 
     def refresh(self) -> None:
@@ -253,6 +254,10 @@ class ResilientDevice(abc.ABC):
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            if self._reset_requested.is_set():
+                self._reset_requested.clear()
+                self._drop_link("reset requested")
+                self.backoff.reset()
             if not self.connected:
                 try:
                     self._connect()
