@@ -6,6 +6,7 @@ Every transport has the same four calls. ``read`` never blocks past its deadline
 from __future__ import annotations
 
 import logging
+import abc
 import select
 import socket
 import time
@@ -37,8 +38,35 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
-class TcpTransport:
+class _SelectTransport(abc.ABC):
+    """Reading shared by the byte-stream links (TCP, serial/pty): wait with select, then read what is there.
+    Readable but empty means the other end is gone (socket closed, pty closed, adapter unplugged)."""
     has_status = True
+
+    @abc.abstractmethod
+    def _fileno(self) -> int: ...
+
+    @abc.abstractmethod
+    def _receive(self) -> bytes: ...
+
+    def read(self, timeout: float) -> bytes:
+        try:
+            ready, _, _ = select.select([self._fileno()], [], [], max(0.0, timeout))
+            if not ready:
+                return b""
+            data = self._receive()
+        except (OSError, ValueError) as exc:
+            raise PrinterLinkLost(f"read failed: {exc}") from exc
+        if not data:
+            raise PrinterLinkLost("the printer closed the link")
+        return data
+
+    def discard_input(self) -> None:
+        while self.read(0.0):
+            pass
+
+
+class TcpTransport(_SelectTransport):
 
     def __init__(self, host: str, port: int, connect_timeout: float = 3.0, write_timeout: float = 30.0) -> None:
         try:
@@ -54,21 +82,11 @@ class TcpTransport:
         except OSError as exc:
             raise PrinterLinkLost(f"send failed: {exc}") from exc
 
-    def read(self, timeout: float) -> bytes:
-        try:
-            ready, _, _ = select.select([self.sock], [], [], max(0.0, timeout))
-            if not ready:
-                return b""
-            data = self.sock.recv(256)
-        except OSError as exc:
-            raise PrinterLinkLost(f"receive failed: {exc}") from exc
-        if not data:
-            raise PrinterLinkLost("connection closed by the printer")
-        return data
+    def _fileno(self) -> int:
+        return self.sock.fileno()
 
-    def discard_input(self) -> None:
-        while self.read(0.0):
-            pass
+    def _receive(self) -> bytes:
+        return self.sock.recv(256)
 
     def close(self) -> None:
         try:
@@ -77,8 +95,7 @@ class TcpTransport:
             log.debug("closing printer socket: %s", exc)
 
 
-class SerialTransport:
-    has_status = True
+class SerialTransport(_SelectTransport):
 
     def __init__(self, path: str, baudrate: int = 115200, rtscts: bool = False, write_timeout: float = 30.0):
         import serial  # pyserial
@@ -96,22 +113,14 @@ class SerialTransport:
         except (self._serial_mod.SerialException, OSError) as exc:
             raise PrinterLinkLost(f"serial write failed: {exc}") from exc
 
-    def read(self, timeout: float) -> bytes:
-        try:
-            ready, _, _ = select.select([self.port.fileno()], [], [], max(0.0, timeout))
-            if not ready:
-                return b""
-            data = self.port.read(256)
-        except (self._serial_mod.SerialException, OSError, ValueError) as exc:
-            raise PrinterLinkLost(f"serial read failed: {exc}") from exc
-        if not data:
-            # select said readable but nothing came: the other end is gone (pty closed, adapter unplugged)
-            raise PrinterLinkLost("serial port closed")
-        return data
+    def _fileno(self) -> int:
+        return self.port.fileno()
 
-    def discard_input(self) -> None:
-        while self.read(0.0):
-            pass
+    def _receive(self) -> bytes:
+        try:
+            return self.port.read(256)
+        except self._serial_mod.SerialException as exc:
+            raise OSError(str(exc)) from exc
 
     def close(self) -> None:
         try:
