@@ -9,6 +9,7 @@ import logging
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 
 from kivy.app import App
@@ -78,6 +79,7 @@ class KioskApp(App):
                                              max_attempts=m.max_attempts, lockout_s=m.lockout_s,
                                              clock=runtime.clock)
         self.maintenance_last_touch = 0.0
+        self._maintenance_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="maintenance")
 
     # --- helpers used by kv ---------------------------------------------------------------------
     def t(self, message: str, _lang: str = "") -> str:
@@ -173,6 +175,7 @@ class KioskApp(App):
                                        on_activity=self.journey.touch))
 
     def on_stop(self) -> None:
+        self._maintenance_worker.shutdown(wait=False, cancel_futures=True)
         self.runtime.stop()
 
     # --- journey → screens -----------------------------------------------------------------------
@@ -255,23 +258,34 @@ class KioskApp(App):
 
     # --- maintenance --------------------------------------------------------------------------------
     def ask_maintenance_pin(self) -> None:
-        """The corner gesture was made on the attract screen: ask for the technician PIN."""
-        from screens.keyboard import KeyboardPopup
-        self.audit.record("gesture", "PIN asked")
+        """The corner gesture was made on the attract screen: ask for the technician PIN. The check (a slow
+        salted hash by design) and the audit trail (fsync) run on the maintenance worker, never here."""
+        from screens.keyboard import LATER, KeyboardPopup
+        self._maintenance_work(self.audit.record, "gesture", "PIN asked")
 
-        def check(pin: str) -> str | None:
-            result = self.maintenance.try_pin(pin)
+        def check(pin: str):
+            future = self._maintenance_work(self.maintenance.try_pin, pin)
+            future.add_done_callback(lambda f: Clock.schedule_once(lambda _dt: answer(f), 0))
+            return LATER
+
+        def answer(future) -> None:
+            result = future.result()
             if result.ok:
+                popup.answer(None)
                 self.open_maintenance()
-                return None
-            if result.reason == "locked":
-                return i18n._("Locked: try again in {minutes} minutes.").format(
-                    minutes=int(result.locked_for_s // 60) + 1)
-            if result.reason == "not_configured":
-                return i18n._("No technician PIN is configured on this kiosk.")
-            return i18n._("Wrong PIN: {tries} tries left.").format(tries=result.tries_left)
-        KeyboardPopup(i18n._("Technician PIN"), "", "digits", check, max_length=12, masked=True).open(
-            animation=False)
+            elif result.reason == "locked":
+                popup.answer(i18n._("Locked: try again in {minutes} minutes.").format(
+                    minutes=int(result.locked_for_s // 60) + 1))
+            elif result.reason == "not_configured":
+                popup.answer(i18n._("No technician PIN is configured on this kiosk."))
+            else:
+                popup.answer(i18n._("Wrong PIN: {tries} tries left.").format(tries=result.tries_left))
+        popup = KeyboardPopup(i18n._("Technician PIN"), "", "digits", check, max_length=12, masked=True)
+        popup.open(animation=False)
+
+    def _maintenance_work(self, fn, *args):
+        """Technician work (PIN hash, audit fsync, outbox figures, device actions) in order, off the UI thread."""
+        return self._maintenance_worker.submit(fn, *args)
 
     def open_maintenance(self) -> None:
         if self.journey.step is not Step.ATTRACT:
@@ -280,11 +294,16 @@ class KioskApp(App):
         self.sm.current = "maintenance"
 
     def close_maintenance(self, why: str) -> None:
-        self.audit.record("close", why)
+        self._maintenance_work(self.audit.record, "close", why)
         self.sm.current = "attract"
 
     def maintenance_action(self, action: str) -> None:
-        """Technician buttons: each starts device work on the device's own thread and is audited."""
+        """Technician buttons: each is started and audited on the maintenance worker."""
+        if action == "toggle_service":     # a UI state: flipped here, audited there
+            self.runtime.out_of_service = "" if self.runtime.out_of_service else "technician"
+        self._maintenance_work(self._run_maintenance_action, action)
+
+    def _run_maintenance_action(self, action: str) -> None:
         rt = self.runtime
         try:
             if action == "print_test":
@@ -300,9 +319,7 @@ class KioskApp(App):
                 rt.card_reader.reset()
             elif action == "reset_camera":
                 rt.camera.reset()
-            elif action == "toggle_service":
-                rt.out_of_service = "" if rt.out_of_service else "technician"
-            else:
+            elif action != "toggle_service":
                 raise ValueError(f"unknown action {action!r}")
             self.audit.record(action, "started")
         except Exception as exc:

@@ -20,6 +20,10 @@ LAYOUTS = {
 }
 
 
+#: returned by ``on_done`` when the answer will come through ``KeyboardPopup.answer``
+LATER = object()
+
+
 class KeyboardPopup(ModalView):
     title = StringProperty("")
     value = StringProperty("")
@@ -29,7 +33,7 @@ class KeyboardPopup(ModalView):
 
     def __init__(self, title: str, value: str, layout: str, on_done: Callable[[str], str | None],
                  max_length: int = 40, masked: bool = False, **kw) -> None:
-        """``on_done(value)`` returns None to close, or a (translated) problem to show and stay open."""
+        """``on_done(value)`` returns None to close, a (translated) problem to show and stay open, or LATER."""
         super().__init__(**kw)
         self.title, self.value, self.max_length, self.masked = title, value, max_length, masked
         self._on_done = on_done
@@ -61,7 +65,13 @@ class KeyboardPopup(ModalView):
         self.value = self.value[:-1]
 
     def done(self) -> None:
-        problem = self._on_done(self.value.strip())
+        answer = self._on_done(self.value.strip())
+        if answer is not LATER:
+            self.answer(answer)
+
+    def answer(self, problem: str | None) -> None:
+        """Close, or show the problem and stay open. ``on_done`` returning ``LATER`` calls this itself once its
+        check (run off the UI thread, like the PIN's deliberately slow hash) is done."""
         if problem:
             self.error = problem
             if self.masked:

@@ -5,12 +5,15 @@ again within 4 seconds) followed by the PIN. It closes itself after 5 minutes wi
 """
 from __future__ import annotations
 
+import logging
+
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.uix.screenmanager import Screen
 
 from kiosk.i18n import _
 
+log = logging.getLogger("kiosk.screens.maintenance")
 IDLE_CLOSE_S = 300
 
 
@@ -23,8 +26,22 @@ class MaintenanceScreen(Screen):
         self._refresh_ev.cancel()
 
     def refresh(self, *_args):
+        """Figures are gathered on the maintenance worker (the outbox query touches the disk), shown here."""
         app = App.get_running_app()
-        rt = app.runtime
+        if app.journey.clock.monotonic() - app.maintenance_last_touch > IDLE_CLOSE_S:
+            app.close_maintenance("idle")
+            return
+        future = app._maintenance_work(self._status_text, app.runtime)
+        future.add_done_callback(lambda f: Clock.schedule_once(lambda _dt: self._show(f), 0))
+
+    def _show(self, future) -> None:
+        try:
+            self.ids.status.text = future.result()
+        except Exception:
+            log.exception("maintenance status failed")
+
+    @staticmethod
+    def _status_text(rt) -> str:
         lines = [f"[b]{rt.config.kiosk.id}[/b] · {rt.config.kiosk.office_name}"]
         for name, st in sorted(rt.devices.statuses().items()):
             flags = f" ({', '.join(sorted(st.flags))})" if st.flags else ""
@@ -42,9 +59,7 @@ class MaintenanceScreen(Screen):
             lines.append(f"[b]ALERT[/b]: {rt.outbox.alert}")
         if rt.out_of_service:
             lines.append(f"[b]{_('Out of service')}[/b]: {rt.out_of_service}")
-        self.ids.status.text = "\n".join(lines)
-        if app.journey.clock.monotonic() - app.maintenance_last_touch > IDLE_CLOSE_S:
-            app.close_maintenance("idle")
+        return "\n".join(lines)
 
     def act(self, action: str) -> None:
         App.get_running_app().maintenance_action(action)

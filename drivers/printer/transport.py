@@ -5,8 +5,8 @@ Every transport has the same four calls. ``read`` never blocks past its deadline
 """
 from __future__ import annotations
 
-import logging
 import abc
+import logging
 import select
 import socket
 import time
