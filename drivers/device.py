@@ -12,7 +12,7 @@ import abc
 import enum
 import logging
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from drivers.backoff import Backoff

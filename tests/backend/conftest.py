@@ -1,14 +1,13 @@
 """Fixtures of the backend tests: a real backend simulator on loopback, a provisioned kiosk, a real client."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 from kiosk.backend import BackendClient
 from simulators.backend import BackendSimulator
+from tests.waiting import poll
 
 KIOSK = "PT-00123"
 CITIZEN = {"codice_fiscale": "RSSMRA80A01H501U", "surname": "ROSSI", "given_name": "MARIO",
@@ -16,14 +15,7 @@ CITIZEN = {"codice_fiscale": "RSSMRA80A01H501U", "surname": "ROSSI", "given_name
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8 + b"\xff\xd9"
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, interval: float = 0.02) -> bool:
-    """Poll a condition with a deadline (no blind sleeps in tests)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
+wait_until = poll   # the backend tests assert on the boolean themselves
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ injects errors, lost replies and malformed replies. After a last run drains the 
 stored (and every receipt it printed) must be held by the backend exactly once and marked delivered."""
 from __future__ import annotations
 
-import os
 import random
 import selectors
 import signal
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from simulators.backend import BackendSimulator
+from tests.waiting import poll
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,13 +70,7 @@ def _receipts(path: Path) -> list[str]:
     return [line for line in text.split("\n")[:-1] if line]   # a torn last line was never "printed"
 
 
-def _wait(predicate: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return predicate()
+_wait = poll
 
 
 def run_crash_test(workdir: Path, kills: int = 50, seed: int | None = None,

@@ -12,17 +12,11 @@ from drivers.card_reader import CardReader, Timeouts
 from drivers.clock import FakeClock
 from drivers.device import DeviceEvent, EventKind
 from simulators.card_reader import CardReaderSimulator
+from tests import waiting
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 5.0, what: str = "condition") -> object:
-    """Poll a condition with a deadline (no fixed sleeps in tests)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        threading.Event().wait(0.01)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    return waiting.wait_until(predicate, timeout, what, interval=0.01)
 
 
 class Recorder:

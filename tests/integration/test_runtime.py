@@ -3,8 +3,6 @@ backend simulator over loopback HTTP."""
 from __future__ import annotations
 
 import dataclasses
-import threading
-import time
 
 import pytest
 
@@ -14,19 +12,13 @@ from kiosk.outbox import OutcomeKind
 from kiosk.runtime import Runtime
 from kiosk.services import load_catalog
 from simulators.backend import BackendSimulator
+from tests.waiting import poll
 
 CITIZEN = {"codice_fiscale": "RSSMRA80A01H501U", "surname": "ROSSI", "given_name": "MARIO",
            "birth_date": "1980-01-01", "identified_by": "health_card"}
 
 
-def wait_until(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        pause.wait(0.05)
-    return predicate()
+wait_until = poll
 
 
 @pytest.fixture

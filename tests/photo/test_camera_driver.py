@@ -3,7 +3,6 @@ newest only, honest status, reconnect after unplug, clean release."""
 from __future__ import annotations
 
 import threading
-import time
 
 import cv2
 import numpy as np
@@ -13,16 +12,10 @@ from drivers.backoff import Backoff
 from drivers.camera import CameraDriver
 from drivers.device import DeviceState, EventKind
 from simulators.camera import CameraSimulator
+from tests.waiting import poll
 
 
-def wait_until(predicate, timeout: float = 10.0, interval: float = 0.02) -> bool:
-    deadline = time.monotonic() + timeout
-    done = threading.Event()
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        done.wait(interval)
-    return predicate()
+wait_until = poll
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from typing import Callable
 
 import pytest
@@ -14,18 +13,13 @@ from drivers.printer import PrinterProfile, ThermalPrinter
 from kiosk.pagopa import PaymentNotice, check_digits_aux3
 from kiosk.receipts import (RECORDED_OFFLINE, BackendOutcome, IssuedDocument, KioskInfo, ReceiptInput)
 from simulators.printer import PrinterSimulator
+from tests import waiting
 
 WAIT = 10.0
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = WAIT, what: str = "condition") -> None:
-    """Poll a condition with a deadline (no fixed sleeps)."""
-    deadline = time.monotonic() + timeout
-    ev = threading.Event()
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        ev.wait(0.02)
+    waiting.wait_until(predicate, timeout, what)
 
 
 class EventLog:

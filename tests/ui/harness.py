@@ -11,30 +11,16 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
+from tests import waiting
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "ui"
 SCREEN = (1080, 1920)
 
 
-class UiTimeout(AssertionError):
-    pass
-
-
 def wait_until(predicate, timeout: float, what: str, interval: float = 0.05):
-    """Poll ``predicate`` until it returns something truthy, or fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        pause.wait(interval)
-    raise UiTimeout(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
+    return waiting.wait_until(predicate, timeout, what, interval)
 
 
 class VirtualDisplay:

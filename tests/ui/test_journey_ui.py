@@ -63,7 +63,7 @@ def test_typed_codice_fiscale_with_a_wrong_check_character_is_explained(kiosk):
     for ch in "RSSMRA80A01H501A":
         kiosk.tap(f"key_{ch}")
     kiosk.tap("keyboard_ok")
-    error = kiosk.wait_for(lambda s: kiosk.widget("keyboard_error")["text"], "the error message")
+    kiosk.wait_for(lambda s: kiosk.widget("keyboard_error")["text"], "the error message")
     text = kiosk.widget("keyboard_error")["text"]
     assert text and "RSSMRA" not in text
     kiosk.screenshot("typed-code-error")
